@@ -1,0 +1,99 @@
+/** `escalation-auditor audit`: audits an export of canonical events (RULES.md section 5). */
+import { readFile } from 'node:fs/promises';
+import { auditTickets } from '../lib/engine/audit';
+import { Timestamp } from '../lib/events/schema';
+import { parsePolicy } from '../lib/policy/load';
+import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
+import { openSource } from './lines';
+import { loadEvents } from './load';
+import { count, Progress } from './progress';
+import { type Format, render } from './render';
+
+export interface AuditOptions {
+  events: string;
+  asOf?: string;
+  policy?: string;
+  format: Format;
+  skipInvalid?: boolean;
+  failOnBreach?: boolean;
+  progress?: boolean;
+}
+
+/** A refusal the user can act on: printed without a stack trace, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export async function loadPolicyFile(path: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return parsePolicy(text);
+  } catch (err) {
+    throw new UsageError(`invalid policy file ${path}: ${(err as Error).message}`);
+  }
+}
+
+export function parseAsOf(value: string): number {
+  if (!Timestamp.safeParse(value).success) {
+    throw new UsageError(`--as-of: "${value}" is not an RFC 3339 timestamp; write it like 2026-03-02T18:00:00Z`);
+  }
+  return Date.parse(value);
+}
+
+/** Runs the audit and returns the exit status. */
+export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const policy = opts.policy ? await loadPolicyFile(opts.policy) : DEFAULT_POLICY;
+  const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+  const source = await openSource(opts.events).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+    );
+  });
+  const progress = new Progress(opts.progress ?? process.stderr.isTTY === true);
+  const { log, rejected, invalid } = await loadEvents(source, progress);
+  progress.done();
+
+  if (rejected > 0 && !opts.skipInvalid) {
+    const name = opts.events === '-' ? 'standard input' : opts.events;
+    const lines = invalid.map((i) => `  line ${i.line}: ${i.error}`);
+    if (rejected > invalid.length) lines.push(`  ... and ${count(rejected - invalid.length)} more`);
+    process.stderr.write(
+      `escalation-auditor: ${count(rejected)} invalid ${rejected === 1 ? 'line' : 'lines'} in ${name}; nothing was audited.\n${lines.join('\n')}\n` +
+        'Fix those lines, or pass --skip-invalid to audit the valid lines and report the count as "rejected".\n',
+    );
+    return 2;
+  }
+
+  const when = asOf ?? (Number.isFinite(log.latest) ? log.latest : Date.now());
+  const tickets = log.tickets.size;
+  const result = auditTickets(log.tickets, policy, when, (done) =>
+    progress.update(
+      () => `auditing ${Math.floor((100 * done) / tickets)}% · ${count(done)} of ${count(tickets)} tickets`,
+    ),
+  );
+  progress.done();
+  for (const c of log.conflicts.slice(0, 20)) {
+    process.stderr.write(
+      `escalation-auditor: warning: id ${c.kept.id} was reused by a different event; the first was kept\n`,
+    );
+  }
+  out.write(
+    render(
+      {
+        result,
+        policy,
+        events: log.events,
+        duplicates: log.duplicates,
+        conflicts: log.conflicts,
+        ...(opts.skipInvalid ? { rejected } : {}),
+      },
+      opts.format,
+    ),
+  );
+  return opts.failOnBreach && result.breaches.length > 0 ? 1 : 0;
+}

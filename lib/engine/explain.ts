@@ -1,0 +1,68 @@
+/**
+ * One sentence per obligation that a support manager understands:
+ * "Incident Report Form filed 10:07, 2 min after the 10:05 deadline".
+ * Times are shown in the policy's time zone.
+ */
+import { DateTime } from 'luxon';
+import type { Policy } from '../policy/schema';
+import { type Rule, ruleById } from './rules';
+import type { Obligation } from './types';
+
+/** "2 min", "1 h 5 min", "2 d 3 h", "40 s". */
+export function duration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** A clock time in the zone; with the date when it is not on the same local day as `ref`. */
+export function clock(ms: number, ref: number, zone: string): string {
+  const t = DateTime.fromMillis(ms, { zone });
+  const sameDay = t.hasSame(DateTime.fromMillis(ref, { zone }), 'day');
+  return t.toFormat(sameDay ? 'HH:mm' : 'ccc d LLL HH:mm');
+}
+
+const roleNames: Record<string, string> = { HeadOfSupport: 'Head of Support' };
+const humanise = (text: string) => text.replace(/\bHeadOfSupport\b/g, roleNames.HeadOfSupport as string);
+
+export function explain(o: Obligation, policy: Policy): string {
+  const rule = ruleById.get(o.rule) as Rule;
+  const zone = policy.calendar.timeZone;
+  const at = (ms: number) => clock(ms, o.dueAt, zone);
+  const deadline = `the ${clock(o.dueAt, o.startAt, zone)} deadline`;
+  const notCounted = (o.discounted ?? []).map((d) =>
+    rule.kind === 'cadence' ? `the ${at(d.at)} update ${d.why}` : `${at(d.at)}: ${d.why}`,
+  );
+  const tail = notCounted.length ? `; ${notCounted.join('; ')}` : '';
+
+  if (rule.kind === 'conduct') {
+    const when = o.evidence ? at(o.evidence.at) : at(o.dueAt);
+    return humanise(`client update ${when} ${o.discounted?.[0]?.why ?? rule.done}, after the ticket went to L3`);
+  }
+  switch (o.status) {
+    case 'met': {
+      const ev = o.evidence as NonNullable<Obligation['evidence']>;
+      const margin = o.dueAt === ev.at ? 'exactly at' : `${duration(o.dueAt - ev.at)} before`;
+      return `${rule.done} ${at(ev.at)}, ${margin} ${deadline}`;
+    }
+    case 'cancelled':
+      return `cancelled: the ticket was ${o.cancelledBy} at ${at(o.cancelledAt as number)}, before ${deadline}`;
+    case 'pending':
+      return humanise(`due ${clock(o.dueAt, o.startAt, zone)}; ${rule.missing} yet${tail}`);
+    case 'breached':
+      if (rule.kind === 'cadence') {
+        return humanise(`${rule.missing} between ${clock(o.startAt, o.dueAt, zone)} and ${at(o.dueAt)}${tail}`);
+      }
+      if (o.evidence) {
+        return humanise(
+          `${rule.done} ${at(o.evidence.at)}, ${duration(o.evidence.at - o.dueAt)} after ${deadline}${tail}`,
+        );
+      }
+      return humanise(`${rule.missing} by ${deadline}${tail}`);
+  }
+}

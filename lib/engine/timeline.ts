@@ -1,0 +1,87 @@
+/**
+ * Reading a ticket's history (RULES.md section 2): one pass over the ordered events gives the
+ * severity at every event, the critical episodes and the start of the P2/P3 procedure.
+ */
+import type { TicketEvent } from '../events/parse';
+import type { Severity } from '../events/schema';
+import type { Policy } from '../policy/schema';
+
+/** A span during which a procedure's clock runs: from `start` until `end` (open while undefined). */
+export interface Episode {
+  readonly start: number;
+  readonly severity: Severity;
+  end: number | undefined;
+  endedBy: string | undefined;
+}
+
+export interface Timeline {
+  /** Ordered (by `at`, ties by `id`), unique, none after the audit time. */
+  readonly events: readonly TicketEvent[];
+  /** Severity after each event, index for index. */
+  readonly severityAt: readonly (Severity | undefined)[];
+  readonly created: TicketEvent | undefined;
+  readonly severity: Severity | undefined;
+  readonly resolved: boolean;
+  /** Spans during which the ticket was critical (P0/P1 and not resolved). */
+  readonly critical: readonly Episode[];
+  /** The P2/P3 procedure, from the first escalation to L2 while P2/P3. */
+  readonly escalation: Episode | undefined;
+  /** The first escalation to L3, through any channel. */
+  readonly firstL3: TicketEvent | undefined;
+}
+
+export function buildTimeline(events: readonly TicketEvent[], policy: Policy): Timeline {
+  const critical: Episode[] = [];
+  const severityAt: (Severity | undefined)[] = [];
+  let created: TicketEvent | undefined;
+  let severity: Severity | undefined;
+  let resolved = false;
+  let escalation: Episode | undefined;
+  let firstL3: TicketEvent | undefined;
+  const isCritical = () => severity !== undefined && !resolved && policy.criticalSeverities.includes(severity);
+  const inEscalation = () => severity !== undefined && policy.escalationSeverities.includes(severity);
+
+  for (const ev of events) {
+    const wasCritical = isCritical();
+    const wasEscalation = inEscalation();
+    switch (ev.type) {
+      case 'ticket.created':
+        created ??= ev;
+        severity = ev.severity;
+        resolved = false;
+        break;
+      case 'severity.changed':
+        severity = ev.severity;
+        break;
+      case 'ticket.resolved':
+        resolved = true;
+        break;
+      case 'ticket.reopened':
+        resolved = false;
+        break;
+      case 'escalated':
+        if (ev.tier === 'L3') firstL3 ??= ev;
+        if (!escalation && ev.tier === policy.escalationTier && wasEscalation) {
+          escalation = { start: ev.t, severity: severity as Severity, end: undefined, endedBy: undefined };
+        }
+        break;
+    }
+    severityAt.push(severity);
+
+    const endedBy = ev.type === 'ticket.resolved' ? 'resolved' : `reclassified to ${severity}`;
+    const nowCritical = isCritical();
+    if (!wasCritical && nowCritical) {
+      critical.push({ start: ev.t, severity: severity as Severity, end: undefined, endedBy: undefined });
+    } else if (wasCritical && !nowCritical) {
+      const episode = critical[critical.length - 1] as Episode;
+      episode.end = ev.t;
+      episode.endedBy = endedBy;
+    }
+    const leftEscalation = ev.type === 'ticket.resolved' || !inEscalation();
+    if (escalation && escalation.end === undefined && leftEscalation) {
+      escalation.end = ev.t;
+      escalation.endedBy = endedBy;
+    }
+  }
+  return { events, severityAt, created, severity, resolved, critical, escalation, firstL3 };
+}

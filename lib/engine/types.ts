@@ -1,0 +1,61 @@
+import type { EventType, Severity } from '../events/schema';
+import type { RuleId } from '../policy/schema';
+
+export type ObligationStatus = 'met' | 'pending' | 'breached' | 'cancelled';
+
+/** An event that bears on an obligation. */
+export interface Evidence {
+  readonly eventId: string;
+  readonly type: EventType;
+  readonly at: number;
+}
+
+/** An event of the right kind that did not count, and why ("went through ticket_assignment"). */
+export interface Discounted extends Evidence {
+  readonly why: string;
+}
+
+/** One thing the policy requires of one ticket, with its due time and where it stands. */
+export interface Obligation {
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly status: ObligationStatus;
+  /** When its clock started: the episode start T0, the escalation e, or the update window's anchor. */
+  readonly startAt: number;
+  readonly dueAt: number;
+  /** The ticket's severity when the clock started. */
+  readonly severity: Severity | undefined;
+  /** met: what met it; breached: the first event that would have, had it come in time. */
+  readonly evidence?: Evidence;
+  /** Events of the right kind that did not count (for the explanation). */
+  readonly discounted?: readonly Discounted[];
+  /** cancelled: when the clock stopped, and why. */
+  readonly cancelledAt?: number;
+  readonly cancelledBy?: string;
+}
+
+/** A breach is a breached obligation; its identity is (ticketId, rule, dueAt). */
+export type Breach = Obligation & { readonly status: 'breached' };
+
+export interface Finding {
+  readonly ticketId: string;
+  readonly kind: 'critical-from-non-target-client';
+  readonly message: string;
+}
+
+export interface TicketAudit {
+  readonly ticketId: string;
+  /** false when the history has no `ticket.created`: no rules apply. */
+  readonly complete: boolean;
+  /** Severity and state as of the audit time. */
+  readonly severity: Severity | undefined;
+  readonly resolved: boolean;
+  readonly clientId: string | undefined;
+  readonly clientTier: 'enterprise' | 'standard' | undefined;
+  readonly obligations: readonly Obligation[];
+  readonly breaches: readonly Breach[];
+  readonly findings: readonly Finding[];
+}
+
+export const breachKey = (b: Pick<Obligation, 'ticketId' | 'rule' | 'dueAt'>): string =>
+  `${b.ticketId}\u0000${b.rule}\u0000${b.dueAt}`;

@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import { CanonicalEvent, type Channel, type EventType, type Role, type Severity, type Tier } from './schema';
+
+/**
+ * A validated canonical event in the compact form the engine reads: the timestamp as epoch
+ * milliseconds, only the fields a rule or the identity check needs. One shape for every type
+ * keeps a million of them small and fast.
+ */
+export interface TicketEvent {
+  readonly id: string;
+  readonly ticketId: string;
+  readonly type: EventType;
+  /** `at` as epoch milliseconds. */
+  readonly t: number;
+  readonly actorId: string | undefined;
+  readonly role: Role | undefined;
+  readonly severity: Severity | undefined;
+  readonly clientId: string | undefined;
+  readonly clientTier: 'enterprise' | 'standard' | undefined;
+  /** `toTier` of `escalated`, `tier` of `ownership.taken`. */
+  readonly tier: Tier | undefined;
+  readonly channel: Channel | undefined;
+  readonly tag: string | undefined;
+  readonly status: string | undefined;
+  /** `etr` of `client.update` as epoch milliseconds. */
+  readonly etr: number | undefined;
+}
+
+export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
+
+/** Formats zod issues as `field: reason; field: reason`, naming each field by its path. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
+}
+
+/** Validates one canonical event (RULES.md section 1) and converts it to its compact form. */
+export function parseEvent(value: unknown): ParseResult {
+  const r = CanonicalEvent.safeParse(value);
+  if (!r.success) return { ok: false, error: describeIssues(r.error.issues) };
+  const e = r.data;
+  return {
+    ok: true,
+    event: {
+      id: e.id,
+      ticketId: e.ticketId,
+      type: e.type,
+      t: Date.parse(e.at),
+      actorId: e.actor?.id,
+      role: e.actor?.role,
+      severity: e.type === 'ticket.created' || e.type === 'severity.changed' ? e.severity : undefined,
+      clientId: e.type === 'ticket.created' ? e.client.id : undefined,
+      clientTier: e.type === 'ticket.created' ? e.client.tier : undefined,
+      tier: e.type === 'escalated' ? e.toTier : e.type === 'ownership.taken' ? e.tier : undefined,
+      channel: e.type === 'escalated' ? e.channel : undefined,
+      tag: e.type === 'tag.added' || e.type === 'tag.removed' ? e.tag : undefined,
+      status: e.type === 'client.update' ? e.status : undefined,
+      etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
+    },
+  };
+}
+
+/** Parses one line of JSON Lines into a canonical event; the error says what is wrong. */
+export function parseLine(line: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    return { ok: false, error: `not valid JSON (${(err as Error).message})` };
+  }
+  return parseEvent(value);
+}
+
+/** Two events with one id are the same event when every field a rule or identity reads agrees. */
+export function sameEvent(a: TicketEvent, b: TicketEvent): boolean {
+  return (
+    a.id === b.id &&
+    a.ticketId === b.ticketId &&
+    a.type === b.type &&
+    a.t === b.t &&
+    a.actorId === b.actorId &&
+    a.role === b.role &&
+    a.severity === b.severity &&
+    a.clientId === b.clientId &&
+    a.clientTier === b.clientTier &&
+    a.tier === b.tier &&
+    a.channel === b.channel &&
+    a.tag === b.tag &&
+    a.status === b.status &&
+    a.etr === b.etr
+  );
+}
+
+/** Orders a ticket's events by `at`, ties by `id` (RULES.md section 2). */
+export function compareEvents(a: TicketEvent, b: TicketEvent): number {
+  return a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

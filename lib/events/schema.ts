@@ -1,0 +1,56 @@
+/**
+ * Canonical ticket events (RULES.md section 1). Every source is translated into these before
+ * anything else looks at it; this module is the only place that knows their shape.
+ */
+import { z } from 'zod';
+
+export const ROLES = ['L1', 'L2', 'L3', 'CSM', 'HeadOfSupport'] as const;
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
+export const TIERS = ['L2', 'L3'] as const;
+export const CHANNELS = ['page', 'phone', 'incident_system', 'ticket_assignment'] as const;
+export const CLIENT_TIERS = ['enterprise', 'standard'] as const;
+
+export const Role = z.enum(ROLES);
+export const Severity = z.enum(SEVERITIES);
+export const Tier = z.enum(TIERS);
+export const Channel = z.enum(CHANNELS);
+
+export type Role = z.infer<typeof Role>;
+export type Severity = z.infer<typeof Severity>;
+export type Tier = z.infer<typeof Tier>;
+export type Channel = z.infer<typeof Channel>;
+
+/** RFC 3339 timestamp with `Z` or a numeric offset. */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+const common = {
+  id: z.string().min(1).max(256),
+  ticketId: z.string().min(1).max(256),
+  at: Timestamp,
+  actor: z.looseObject({ id: z.string().optional(), role: Role.optional() }).optional(),
+};
+
+/** Unknown fields are kept (looseObject) but nothing reads them. */
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.looseObject({ ...common, type: z.literal(type), ...shape });
+
+export const CanonicalEvent = z.discriminatedUnion('type', [
+  event('ticket.created', {
+    severity: Severity,
+    client: z.looseObject({ id: z.string(), tier: z.enum(CLIENT_TIERS) }),
+  }),
+  event('severity.changed', { severity: Severity }),
+  event('incident_form.created', {}),
+  event('escalated', { toTier: Tier, channel: Channel }),
+  event('ownership.taken', { tier: Tier }),
+  event('troubleshooting.documented', {}),
+  event('tag.added', { tag: z.string() }),
+  event('tag.removed', { tag: z.string() }),
+  event('client.update', { status: z.string().optional(), etr: Timestamp.optional() }),
+  event('ticket.resolved', {}),
+  event('ticket.reopened', {}),
+]);
+
+export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
+export type EventType = CanonicalEvent['type'];
+export const EVENT_TYPES = CanonicalEvent.options.map((o) => o.shape.type.value) as EventType[];

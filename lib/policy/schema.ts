@@ -1,0 +1,120 @@
+/**
+ * The policy as configuration. Every number and name a rule reads is a field here, so an
+ * organisation tunes its policy without code. `DEFAULT_POLICY` is CS-POL-001 as RULES.md reads it.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { CHANNELS, Role, Severity, TIERS } from '../events/schema';
+
+const minutes = z.number().nonnegative().finite();
+const positiveMinutes = z.number().positive().finite();
+const roles = z.array(Role);
+const severities = z.array(Severity);
+
+const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** One opening interval of a weekday, local wall-clock time: `["09:00", "17:00"]`. */
+const Interval = z
+  .tuple([
+    z.string().regex(HHMM, 'expected HH:MM from 00:00 to 24:00'),
+    z.string().regex(HHMM, 'expected HH:MM from 00:00 to 24:00'),
+  ])
+  .refine(([from, to]) => toMinutes(from) < toMinutes(to), 'an interval must end after it starts');
+
+const Day = z
+  .array(Interval)
+  .refine(
+    (ivs) => ivs.every((iv, i) => i === 0 || toMinutes(ivs[i - 1]?.[1] ?? '00:00') <= toMinutes(iv[0])),
+    'intervals must be in order and must not overlap',
+  );
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const nineToFive: [string, string][] = [['09:00', '17:00']];
+
+export const CalendarConfig = z
+  .strictObject({
+    timeZone: z
+      .string()
+      .refine((zone) => IANAZone.isValidZone(zone), 'not a known IANA time zone (e.g. "Europe/Berlin")')
+      .default('UTC'),
+    weeklyHours: z
+      .strictObject({
+        mon: Day.default(nineToFive),
+        tue: Day.default(nineToFive),
+        wed: Day.default(nineToFive),
+        thu: Day.default(nineToFive),
+        fri: Day.default(nineToFive),
+        sat: Day.default([]),
+        sun: Day.default([]),
+      })
+      .prefault({}),
+    holidays: z
+      .array(
+        z.string().refine((d) => DateTime.fromISO(d).isValid && /^\d{4}-\d{2}-\d{2}$/.test(d), 'expected YYYY-MM-DD'),
+      )
+      .default([]),
+    workingDayHours: z.number().positive().max(24).default(8),
+  })
+  .refine((c) => WEEKDAYS.some((d) => c.weeklyHours[d].length > 0), 'the calendar has no working hours on any weekday');
+
+const rule = <S extends z.ZodRawShape>(shape: S) =>
+  // every field of a rule has a default, so an absent rule is its defaults
+  z.strictObject({ enabled: z.boolean().default(true), ...shape }).prefault({} as never);
+
+export const RulesConfig = z
+  .strictObject({
+    'incident-form': rule({ dueMinutes: minutes.default(5) }),
+    'l2-paged': rule({
+      dueMinutes: minutes.default(5),
+      channels: z.array(z.enum(CHANNELS)).min(1).default(['page', 'phone']),
+    }),
+    'l3-engaged': rule({
+      dueMinutes: minutes.default(15),
+      channels: z.array(z.enum(CHANNELS)).min(1).default(['incident_system']),
+    }),
+    'l3-ownership': rule({ dueMinutes: minutes.default(30) }),
+    'client-update': rule({
+      everyMinutes: positiveMinutes.default(120),
+      roles: roles.min(1).default(['CSM', 'HeadOfSupport']),
+      requireStatus: z.boolean().default(true),
+      requireEtr: z.boolean().default(true),
+    }),
+    'troubleshooting-documented': rule({ dueMinutes: minutes.default(0) }),
+    'escalate-l2-tag': rule({ dueMinutes: minutes.default(5), tag: z.string().min(1).default('Escalate-L2') }),
+    'l2-resolution': rule({ workingDays: z.number().positive().finite().default(2) }),
+    'l2-communicator': rule({
+      severities: severities.default(['P0', 'P1', 'P2', 'P3']),
+      allowedRoles: roles.min(1).default(['L2', 'CSM', 'HeadOfSupport']),
+    }),
+  })
+  .prefault({});
+
+export const PolicyConfig = z.strictObject({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  title: z.string().optional(),
+  /** Severities that make a ticket critical (the P0/P1 procedure and the update cadence). */
+  criticalSeverities: severities.min(1).default(['P0', 'P1']),
+  /** Severities whose first escalation to L2 starts the P2/P3 procedure. */
+  escalationSeverities: severities.default(['P2', 'P3']),
+  /** The tier whose first escalation starts the P2/P3 procedure. */
+  escalationTier: z.enum(TIERS).default('L2'),
+  /** Client tiers expected to raise critical tickets; others are reported as findings. */
+  criticalClientTiers: z.array(z.enum(['enterprise', 'standard'])).default(['enterprise']),
+  calendar: CalendarConfig.prefault({}),
+  rules: RulesConfig,
+});
+
+/** The policy after defaults are applied: what the engine reads. */
+export type Policy = z.infer<typeof PolicyConfig>;
+export type CalendarSettings = Policy['calendar'];
+export type RuleId = keyof Policy['rules'];
+
+/** CS-POL-001 (2025-11-01) with every number of RULES.md. */
+export const DEFAULT_POLICY: Policy = PolicyConfig.parse({
+  id: 'CS-POL-001',
+  version: '2025-11-01',
+  title: 'Ticket Escalation Policy and Triage Procedure',
+});
