@@ -29,8 +29,8 @@ export interface TicketEvent {
 export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
 
 /** Formats zod issues as `field: reason; field: reason`, naming each field by its path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
+export function describeIssues(issues: readonly z.core.$ZodIssue[], root = 'event'): string {
+  return issues.map((i) => `${i.path.length ? i.path.join('.') : `(${root})`}: ${i.message}`).join('; ');
 }
 
 /** Validates one canonical event (RULES.md section 1) and converts it to its compact form. */

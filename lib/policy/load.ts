@@ -15,6 +15,6 @@ export function parsePolicy(text: string): Policy {
     throw new PolicyError(`not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   const result = PolicyConfig.safeParse(value ?? undefined);
-  if (!result.success) throw new PolicyError(describeIssues(result.error.issues));
+  if (!result.success) throw new PolicyError(describeIssues(result.error.issues, 'policy'));
   return result.data;
 }

@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
+const EXAMPLE = join(import.meta.dirname, '../../examples/export.jsonl');
+const dir = mkdtempSync(join(tmpdir(), 'ea-cli-'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr }),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+function file(name: string, lines: unknown[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
+  return path;
+}
+
+const created = (id: string, ticketId: string, at: string, severity = 'P1') => ({
+  id,
+  ticketId,
+  type: 'ticket.created',
+  at,
+  severity,
+  client: { id: 'c', tier: 'enterprise' },
+});
+
+describe('escalation-auditor audit', () => {
+  it('prints the JSON document of RULES.md section 5', async () => {
+    const events = file('silent.jsonl', [
+      created('e1', 'T-100', '2026-03-02T10:00:00Z'),
+      { id: 'e2', ticketId: 'T-100', type: 'incident_form.created', at: '2026-03-02T10:03:00Z' },
+      { id: 'e3', ticketId: 'T-100', type: 'escalated', at: '2026-03-02T10:04:00Z', toTier: 'L2', channel: 'page' },
+      {
+        id: 'e4',
+        ticketId: 'T-100',
+        type: 'escalated',
+        at: '2026-03-02T10:10:00Z',
+        toTier: 'L3',
+        channel: 'incident_system',
+      },
+      { id: 'e5', ticketId: 'T-100', type: 'ownership.taken', at: '2026-03-02T10:20:00Z', tier: 'L3' },
+    ]);
+    const r = await cli(['audit', '--events', events, '--as-of', '2026-03-02T16:00:00Z', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ asOf: '2026-03-02T16:00:00.000Z', policy: 'CS-POL-001', tickets: 1 });
+    expect(
+      doc.breaches.map((b: { ticketId: string; rule: string; dueAt: string }) => [b.ticketId, b.rule, b.dueAt]),
+    ).toEqual([
+      ['T-100', 'client-update', '2026-03-02T12:00:00.000Z'],
+      ['T-100', 'client-update', '2026-03-02T14:00:00.000Z'],
+      ['T-100', 'client-update', '2026-03-02T16:00:00.000Z'],
+    ]);
+    expect(doc.breaches[0].reason).toBe('no qualifying client update between 10:00 and 12:00');
+  });
+
+  it('defaults the audit time to the latest event, and reads standard input', async () => {
+    const input = [
+      created('e1', 'T-1', '2026-03-02T10:00:00Z'),
+      { id: 'e2', ticketId: 'T-1', type: 'ticket.resolved', at: '2026-03-02T10:07:00Z' },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const r = await cli(['audit', '--events', '-', '--format', 'json'], input);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.asOf).toBe('2026-03-02T10:07:00.000Z');
+    expect(doc.breaches.map((b: { rule: string }) => b.rule)).toEqual(['incident-form', 'l2-paged']);
+  });
+
+  it('refuses input with invalid lines: exit 2, nothing on stdout, the first 20 lines named on stderr', async () => {
+    const bad = Array.from({ length: 23 }, (_, i) => ({
+      id: `b${i}`,
+      ticketId: 'T-2',
+      type: 'ticket.created',
+      at: 'yesterday',
+    }));
+    const events = file('bad.jsonl', [created('e1', 'T-1', '2026-03-02T10:00:00Z'), 'not json', '', ...bad]);
+    const r = await cli(['audit', '--events', events, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('24 invalid lines');
+    expect(r.stderr).toContain('line 2: not valid JSON');
+    expect(r.stderr).toMatch(/line 4: at: Invalid ISO datetime/);
+    expect(r.stderr).toContain('... and 4 more');
+    expect(r.stderr).toContain('--skip-invalid');
+
+    const skipped = await cli(['audit', '--events', events, '--format', 'json', '--skip-invalid']);
+    expect(skipped.code).toBe(0);
+    expect(JSON.parse(skipped.stdout)).toMatchObject({ rejected: 24, tickets: 1 });
+  });
+
+  it('refuses an invalid policy file and an invalid --as-of, naming what is wrong', async () => {
+    const events = file('one.jsonl', [created('e1', 'T-1', '2026-03-02T10:00:00Z')]);
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'id: ACME\nversion: "1"\nrules:\n  client-update:\n    everyMinutes: 0\n');
+    const r = await cli(['audit', '--events', events, '--policy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('rules.client-update.everyMinutes');
+    const asOf = await cli(['audit', '--events', events, '--as-of', 'tomorrow']);
+    expect(asOf.code).toBe(2);
+    expect(asOf.stderr).toContain('--as-of');
+    const missing = await cli(['audit', '--events', join(dir, 'nope.jsonl')]);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toContain('no such file');
+  });
+
+  it('applies a policy file', async () => {
+    const events = file('slow-form.jsonl', [
+      created('e1', 'T-1', '2026-03-02T10:00:00Z'),
+      { id: 'e2', ticketId: 'T-1', type: 'incident_form.created', at: '2026-03-02T10:08:00Z' },
+    ]);
+    const policy = join(dir, 'lenient.json');
+    writeFileSync(policy, JSON.stringify({ id: 'ACME', version: '7', rules: { 'incident-form': { dueMinutes: 10 } } }));
+    const r = await cli([
+      'audit',
+      '--events',
+      events,
+      '--policy',
+      policy,
+      '--as-of',
+      '2026-03-02T10:09:00Z',
+      '--format',
+      'json',
+    ]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.policy).toBe('ACME');
+    expect(doc.breaches.map((b: { rule: string }) => b.rule)).toEqual(['l2-paged']);
+  });
+
+  it('audits the example export as text and markdown', async () => {
+    const text = await cli(['audit', '--events', EXAMPLE, '--as-of', '2026-03-06T18:00:00Z']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('CS-POL-001 (2025-11-01) audit as of 2026-03-06 18:00 UTC');
+    expect(text.stdout).toContain('BY RULE');
+    expect(text.stdout).toContain('Incident Report Form filed 10:07, 2 min after the 10:05 deadline');
+    const md = await cli(['audit', '--events', EXAMPLE, '--format', 'markdown', '--fail-on-breach']);
+    expect(md.code).toBe(1);
+    expect(md.stdout).toContain('| RULE | DUE | MET | BREACHED |');
+  });
+
+  it('the example export exercises every rule', async () => {
+    const r = await cli(['audit', '--events', EXAMPLE, '--as-of', '2026-03-06T18:00:00Z', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    const breached = new Set(doc.breaches.map((b: { rule: string }) => b.rule));
+    for (const [rule, tally] of Object.entries(doc.summary) as [string, { met: number }][]) {
+      expect.soft(breached, rule).toContain(rule);
+      expect.soft(tally.met, rule).toBeGreaterThan(0);
+    }
+    expect(doc.findings).toHaveLength(1);
+    expect(doc.incomplete).toEqual(['T-9001']);
+    expect(doc.duplicates).toBe(1);
+  });
+
+  it('has --help on every command', async () => {
+    const root = await cli(['--help']);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toContain('audit');
+    const audit = await cli(['audit', '--help']);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain('--skip-invalid');
+    const wrong = await cli(['audit', '--events', EXAMPLE, '--format', 'xml']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('xml');
+  });
+});
