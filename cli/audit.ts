@@ -1,11 +1,11 @@
 /** `escalation-auditor audit`: audits an export of canonical events (RULES.md section 5). */
 import { readFile } from 'node:fs/promises';
-import { auditTickets } from '../lib/engine/audit';
+import { availableParallelism } from 'node:os';
 import { Timestamp } from '../lib/events/schema';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { openSource } from './lines';
-import { loadEvents } from './load';
+import { auditSource } from './load';
 import { count, Progress } from './progress';
 import { type Format, render } from './render';
 
@@ -17,6 +17,14 @@ export interface AuditOptions {
   skipInvalid?: boolean;
   failOnBreach?: boolean;
   progress?: boolean;
+  /** Threads to audit on; default: one for small files, one per core for large ones. */
+  threads?: number;
+}
+
+/** Worker threads pay off from a few MiB on; below that one thread starts faster. */
+export function defaultThreads(size: number | undefined): number {
+  if (size !== undefined && size < 8 * 2 ** 20) return 1;
+  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 /** A refusal the user can act on: printed without a stack trace, exit status 2. */
@@ -55,10 +63,17 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
     );
   });
   const progress = new Progress(opts.progress ?? process.stderr.isTTY === true);
-  const { log, rejected, invalid } = await loadEvents(source, progress);
+  const threads = opts.threads ?? defaultThreads(source.size);
+  const { result, rejected, invalid } = await auditSource(source, {
+    policy,
+    asOf,
+    threads,
+    skipInvalid: opts.skipInvalid === true,
+    progress,
+  });
   progress.done();
 
-  if (rejected > 0 && !opts.skipInvalid) {
+  if (!result) {
     const name = opts.events === '-' ? 'standard input' : opts.events;
     const lines = invalid.map((i) => `  line ${i.line}: ${i.error}`);
     if (rejected > invalid.length) lines.push(`  ... and ${count(rejected - invalid.length)} more`);
@@ -68,16 +83,7 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
     );
     return 2;
   }
-
-  const when = asOf ?? (Number.isFinite(log.latest) ? log.latest : Date.now());
-  const tickets = log.tickets.size;
-  const result = auditTickets(log.tickets, policy, when, (done) =>
-    progress.update(
-      () => `auditing ${Math.floor((100 * done) / tickets)}% · ${count(done)} of ${count(tickets)} tickets`,
-    ),
-  );
-  progress.done();
-  for (const c of log.conflicts.slice(0, 20)) {
+  for (const c of result.conflicts.slice(0, 20)) {
     process.stderr.write(
       `escalation-auditor: warning: id ${c.kept.id} was reused by a different event; the first was kept\n`,
     );
@@ -87,9 +93,6 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
       {
         result,
         policy,
-        events: log.events,
-        duplicates: log.duplicates,
-        conflicts: log.conflicts,
         ...(opts.skipInvalid ? { rejected } : {}),
       },
       opts.format,

@@ -17,11 +17,14 @@ export async function openSource(path: string): Promise<Source> {
   return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), size: info.size };
 }
 
-/** Calls `onLine` for every line (without its line break) and `onBytes` after every chunk. */
+/**
+ * Calls `onLine` for every line (without its line break) and `afterChunk` after every chunk;
+ * reading waits while `afterChunk`'s promise is pending (backpressure).
+ */
 export async function eachLine(
   source: Source,
   onLine: (line: string, number: number) => void,
-  onBytes?: (bytesRead: number) => void,
+  afterChunk?: (bytesRead: number) => Promise<void> | void,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
@@ -37,7 +40,7 @@ export async function eachLine(
       start = nl + 1;
     }
     rest = text.slice(start);
-    onBytes?.(bytes);
+    await afterChunk?.(bytes);
   }
   rest += decoder.end();
   if (rest.length > 0) emit(rest);

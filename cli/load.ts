@@ -1,43 +1,97 @@
-import { EventLog } from '../lib/events/history';
-import { parseLine } from '../lib/events/parse';
+/** Reads an export and audits it, sharded by ticket over one or more threads. */
+import { type AuditResult, mergeAudits } from '../lib/engine/audit';
+import type { Policy } from '../lib/policy/schema';
 import { eachLine, type Source } from './lines';
 import { count, type Progress } from './progress';
+import { type Invalid, KEEP_INVALID, type Parsed, shardOf, shardOfLine } from './shard';
+import { openShards, type ShardHandle } from './shards';
 
-export interface Invalid {
-  readonly line: number;
-  readonly error: string;
-}
+const BATCH = 4000;
+const IN_FLIGHT = 4;
 
-export interface Loaded {
-  readonly log: EventLog;
-  /** Number of invalid lines. */
+export interface Audited {
+  /** Undefined when invalid lines were found and not to be skipped: nothing was audited. */
+  readonly result: AuditResult | undefined;
   readonly rejected: number;
-  /** The first invalid lines, with why. */
+  /** The first invalid lines, in line order. */
   readonly invalid: readonly Invalid[];
 }
 
-/** Reads JSON Lines of canonical events into an event log; blank lines are skipped. */
-export async function loadEvents(source: Source, progress: Progress, keepInvalid = 20): Promise<Loaded> {
-  const log = new EventLog();
-  const invalid: Invalid[] = [];
-  let rejected = 0;
-  let lines = 0;
+export interface AuditSourceOptions {
+  readonly policy: Policy;
+  /** Epoch ms; default the latest event time. */
+  readonly asOf: number | undefined;
+  readonly threads: number;
+  readonly skipInvalid: boolean;
+  readonly progress: Progress;
+}
+
+export async function auditSource(source: Source, opts: AuditSourceOptions): Promise<Audited> {
+  const shards = openShards(opts.threads);
+  try {
+    return await run(source, shards, opts);
+  } finally {
+    await Promise.all(shards.map((s) => s.close()));
+  }
+}
+
+async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptions): Promise<Audited> {
+  const n = shards.length;
+  const texts: string[][] = shards.map(() => []);
+  const lines: number[][] = shards.map(() => []);
+  const flush = (i: number) => {
+    (shards[i] as ShardHandle).add(texts[i] as string[], lines[i] as number[]);
+    texts[i] = [];
+    lines[i] = [];
+  };
+  let read = 0;
   const started = Date.now();
   await eachLine(
     source,
     (text, line) => {
-      lines = line;
+      read = line;
       if (text.trim() === '') return;
-      const r = parseLine(text);
-      if (r.ok) log.add(r.event);
-      else if (++rejected <= keepInvalid) invalid.push({ line, error: r.error });
+      const i = shardOfLine(text, n);
+      (texts[i] as string[]).push(text);
+      (lines[i] as number[]).push(line);
+      if ((texts[i] as string[]).length >= BATCH) flush(i);
     },
-    (bytes) =>
-      progress.update(() => {
+    async (bytes) => {
+      opts.progress.update(() => {
         const pct = source.size ? ` ${Math.floor((100 * bytes) / source.size)}%` : '';
-        const rate = Math.round(lines / Math.max(0.001, (Date.now() - started) / 1000));
-        return `reading${pct} · ${count(lines)} lines · ${count(rate)} lines/s · ${count(log.tickets.size)} tickets`;
-      }),
+        const rate = Math.round(read / Math.max(0.001, (Date.now() - started) / 1000));
+        return `reading${pct} · ${count(read)} lines · ${count(rate)} lines/s`;
+      });
+      // keep at most a few batches in flight per shard, so the file is never queued whole in memory
+      await Promise.all(shards.map((s) => s.drained(IN_FLIGHT)));
+    },
   );
-  return { log, rejected, invalid };
+  for (let i = 0; i < n; i++) flush(i);
+
+  let parsed = await Promise.all(shards.map((s) => s.parsed()));
+  const misrouted = parsed.flatMap((p) => p.misrouted);
+  if (misrouted.length > 0) {
+    for (const m of misrouted) shards[shardOf(m.ticketId, n)]?.add([m.text], [m.line]);
+    parsed = await Promise.all(shards.map((s) => s.parsed()));
+  }
+  const rejected = parsed.reduce((sum, p) => sum + p.rejected, 0);
+  const invalid = parsed
+    .flatMap((p: Parsed) => p.invalid)
+    .sort((a, b) => a.line - b.line)
+    .slice(0, KEEP_INVALID);
+  if (rejected > 0 && !opts.skipInvalid) return { result: undefined, rejected, invalid };
+
+  const latest = Math.max(...parsed.map((p) => p.latest));
+  const asOf = opts.asOf ?? (Number.isFinite(latest) ? latest : Date.now());
+  const done = shards.map(() => 0);
+  const results = await Promise.all(
+    shards.map((s, i) =>
+      s.audit(opts.policy, asOf, (d) => {
+        done[i] = d;
+        const total = done.reduce((a, b) => a + b, 0);
+        opts.progress.update(() => `auditing · ${count(total)} tickets`);
+      }),
+    ),
+  );
+  return { result: mergeAudits(results, asOf), rejected, invalid };
 }

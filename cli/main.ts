@@ -1,5 +1,5 @@
 /** The `escalation-auditor` command line. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { audit, UsageError } from './audit';
 import { FORMATS } from './render';
 
@@ -22,6 +22,12 @@ export function program(): Command {
       'audit the valid lines and report invalid ones as "rejected" instead of refusing the input',
     )
     .option('--fail-on-breach', 'exit with status 1 when there is at least one breach')
+    .option('--threads <n>', 'threads to audit on (default: 1 for files under 8 MiB, else one per core)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64)
+        throw new InvalidArgumentError('expected a whole number from 1 to 64');
+      return n;
+    })
     .option('--no-progress', 'never show progress on standard error (it shows only on a terminal anyway)')
     .addHelpText(
       'after',
@@ -41,6 +47,11 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // a reader that stops early (`| head`) is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   try {
     await program().parseAsync(argv);
   } catch (err) {

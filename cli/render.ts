@@ -3,15 +3,11 @@ import { DateTime } from 'luxon';
 import type { AuditResult, RuleTally } from '../lib/engine/audit';
 import { explain } from '../lib/engine/explain';
 import { type Rule, ruleById } from '../lib/engine/rules';
-import type { Conflict } from '../lib/events/history';
 import type { Policy, RuleId } from '../lib/policy/schema';
 
 export interface AuditReport {
   readonly result: AuditResult;
   readonly policy: Policy;
-  readonly events: number;
-  readonly duplicates: number;
-  readonly conflicts: readonly Conflict[];
   /** Set when invalid lines were skipped (`--skip-invalid`). */
   readonly rejected?: number;
 }
@@ -30,8 +26,8 @@ export function toJson(r: AuditReport): object {
     policy: policy.id,
     policyVersion: policy.version,
     tickets: result.tickets,
-    events: r.events,
-    duplicates: r.duplicates,
+    events: result.events,
+    duplicates: result.duplicates,
     ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
     breaches: result.breaches.map((b) => ({
       ticketId: b.ticketId,
@@ -46,7 +42,7 @@ export function toJson(r: AuditReport): object {
     })),
     findings: result.findings,
     incomplete: result.incomplete,
-    conflicts: r.conflicts.map((c) => ({
+    conflicts: result.conflicts.map((c) => ({
       id: c.kept.id,
       ticketId: c.kept.ticketId,
       refusedTicketId: c.refused.ticketId,
@@ -95,12 +91,12 @@ function sections(r: AuditReport) {
   ]);
   const totalBreaches = result.breaches.length;
   const headline = [
-    `${result.tickets} tickets, ${r.events} events`,
+    `${result.tickets} tickets, ${result.events} events`,
     `${totalBreaches} ${totalBreaches === 1 ? 'breach' : 'breaches'}`,
     `${result.findings.length} ${result.findings.length === 1 ? 'finding' : 'findings'}`,
     ...(result.incomplete.length ? [`${result.incomplete.length} incomplete`] : []),
-    ...(r.duplicates ? [`${r.duplicates} duplicate deliveries ignored`] : []),
-    ...(r.conflicts.length ? [`${r.conflicts.length} conflicting ids`] : []),
+    ...(result.duplicates ? [`${result.duplicates} duplicate deliveries ignored`] : []),
+    ...(result.conflicts.length ? [`${result.conflicts.length} conflicting ids`] : []),
     ...(r.rejected ? [`${r.rejected} invalid lines skipped`] : []),
   ].join(' · ');
   return {
@@ -112,7 +108,7 @@ function sections(r: AuditReport) {
     ruleRows,
     findings: result.findings.map((f) => [f.ticketId, f.message]),
     incomplete: result.incomplete,
-    conflicts: r.conflicts.map((c) => c.kept.id),
+    conflicts: result.conflicts.map((c) => c.kept.id),
   };
 }
 

@@ -3,20 +3,34 @@
  * local wall-clock intervals per weekday; their instants come from the zone's rules, so a
  * daylight-saving change moves them exactly as it moves the office's clocks.
  */
-import { DateTime } from 'luxon';
+import { DateTime, Info, type Zone } from 'luxon';
 import { type CalendarSettings, WEEKDAYS } from '../policy/schema';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** No real calendar needs more than this many days to find its working time. */
 const MAX_DAYS = 366 * 20;
 
 type Span = readonly [open: number, close: number];
 
+interface Day {
+  readonly n: number;
+  /** Local midnight. */
+  readonly date: DateTime;
+  /** Opening spans as instants; none on a holiday or a day without hours. */
+  readonly spans: readonly Span[];
+  next?: Day;
+}
+
 export class WorkingCalendar {
+  private readonly zone: Zone;
   private readonly holidays: ReadonlySet<string>;
-  private readonly days = new Map<string, readonly Span[]>();
+  /** Local days by day number (days since 1970-01-01 local), each built once: the only place
+   * that pays for time-zone rules. */
+  private readonly days = new Map<number, Day>();
 
   constructor(private readonly settings: CalendarSettings) {
+    this.zone = Info.normalizeZone(settings.timeZone);
     this.holidays = new Set(settings.holidays);
   }
 
@@ -36,9 +50,9 @@ export class WorkingCalendar {
    */
   addWorkingTime(start: number, duration: number): number {
     let remaining = duration;
-    let day = DateTime.fromMillis(start, { zone: this.settings.timeZone }).startOf('day');
-    for (let i = 0; i < MAX_DAYS; i++, day = day.plus({ days: 1 })) {
-      for (const [open, close] of this.openings(day)) {
+    let day = this.dayOf(start);
+    for (let i = 0; i < MAX_DAYS; i++, day = this.nextDay(day)) {
+      for (const [open, close] of day.spans) {
         if (close <= start) continue;
         const from = Math.max(open, start);
         if (remaining <= close - from) return from + remaining;
@@ -48,17 +62,41 @@ export class WorkingCalendar {
     throw new Error(`the calendar has no ${duration / HOUR} h of working time within ${MAX_DAYS} days`);
   }
 
-  /** The opening spans of one local day as instants; none on a holiday. */
-  private openings(day: DateTime): readonly Span[] {
-    const key = day.toISODate() ?? '';
-    let spans = this.days.get(key);
-    if (spans) return spans;
-    const weekday = WEEKDAYS[day.weekday - 1] ?? 'mon';
-    spans = this.holidays.has(key)
+  /** The local wall-clock time of an instant, as a Date whose UTC fields read in the zone. */
+  wallClock(ms: number): Date {
+    return new Date(ms + this.zone.offset(ms) * 60_000);
+  }
+
+  /** The local calendar day of an instant, as days since 1970-01-01. */
+  localDay(ms: number): number {
+    return Math.floor((ms + this.zone.offset(ms) * 60_000) / DAY);
+  }
+
+  private dayOf(ms: number): Day {
+    const n = this.localDay(ms);
+    return (
+      this.days.get(n) ??
+      this.build(n, DateTime.fromMillis(n * DAY, { zone: 'UTC' }).setZone(this.zone, { keepLocalTime: true }))
+    );
+  }
+
+  private nextDay(day: Day): Day {
+    if (!day.next) {
+      const n = day.n + 1;
+      day.next = this.days.get(n) ?? this.build(n, day.date.plus({ days: 1 }));
+    }
+    return day.next;
+  }
+
+  private build(n: number, date: DateTime): Day {
+    const key = date.toISODate() as string;
+    const weekday = WEEKDAYS[date.weekday - 1] ?? 'mon';
+    const spans = this.holidays.has(key)
       ? []
-      : this.settings.weeklyHours[weekday].map(([from, to]) => [at(day, from), at(day, to)] as const);
-    this.days.set(key, spans);
-    return spans;
+      : this.settings.weeklyHours[weekday].map(([from, to]) => [at(date, from), at(date, to)] as const);
+    const day: Day = { n, date, spans };
+    this.days.set(n, day);
+    return day;
   }
 }
 

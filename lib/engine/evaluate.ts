@@ -4,9 +4,10 @@
  * weekly report all call this; nothing else evaluates rules.
  */
 import { WorkingCalendar } from '../calendar';
-import { admit } from '../events/history';
-import { compareEvents, type TicketEvent } from '../events/parse';
-import type { Policy } from '../policy/schema';
+import { normalise } from '../events/history';
+import type { TicketEvent } from '../events/parse';
+import type { Severity } from '../events/schema';
+import type { Policy, RuleId } from '../policy/schema';
 import { type CadenceRule, type ConductRule, type DeadlineRule, RULES, type RuleContext } from './rules';
 import { buildTimeline, type Episode, type Timeline } from './timeline';
 import {
@@ -16,6 +17,7 @@ import {
   type Evidence,
   type Finding,
   type Obligation,
+  type ObligationStatus,
   type TicketAudit,
 } from './types';
 
@@ -31,14 +33,6 @@ export function calendarOf(policy: Policy): WorkingCalendar {
   return calendar;
 }
 
-/** The history as the rules read it: first of each id, none after `asOf`, ordered by `at` then `id`. */
-export function orderedHistory(history: readonly TicketEvent[], asOf: number): TicketEvent[] {
-  const seen = new Map<string, TicketEvent>();
-  const events: TicketEvent[] = [];
-  for (const ev of history) if (admit(seen, ev) === 'added' && ev.t <= asOf) events.push(ev);
-  return events.sort(compareEvents);
-}
-
 /**
  * Audits one ticket as of `asOf` (epoch ms). `history` may come in any order and with
  * redeliveries; the result depends only on the set of events.
@@ -49,40 +43,49 @@ export function evaluateTicket(
   policy: Policy,
   asOf: number,
 ): TicketAudit {
-  const t = buildTimeline(orderedHistory(history, asOf), policy);
-  const audit = {
+  const { events, duplicates, conflicts } = normalise(history, asOf);
+  const t = buildTimeline(events, policy);
+  const obligations: Obligation[] = [];
+  const breaches: Breach[] = [];
+  const findings: Finding[] = [];
+  if (t.created) {
+    const ctx: Settle = { policy, calendar: calendarOf(policy), asOf, ticketId, timeline: t };
+    for (const rule of RULES) {
+      if (!policy.rules[rule.id].enabled) continue;
+      if (rule.kind === 'deadline') for (const clock of rule.clocks(t)) obligations.push(deadline(rule, clock, ctx));
+      else if (rule.kind === 'cadence') for (const clock of rule.clocks(t)) cadence(rule, clock, ctx, obligations);
+      else conduct(rule, ctx, obligations);
+    }
+    let seen: Set<string> | undefined;
+    for (const o of obligations) {
+      if (o.status !== 'breached') continue;
+      seen ??= new Set();
+      const key = breachKey(o);
+      if (!seen.has(key)) breaches.push(o as Breach);
+      seen.add(key);
+    }
+    const tier = t.created.clientTier;
+    if (t.critical.length > 0 && tier && !policy.criticalClientTiers.includes(tier)) {
+      findings.push({
+        ticketId,
+        kind: 'critical-from-non-target-client',
+        message: `${t.critical[0]?.severity} ticket from a ${tier} client; the policy reserves ${policy.criticalSeverities.join('/')} for ${policy.criticalClientTiers.join('/')} clients: review the classification`,
+      });
+    }
+  }
+  return {
     ticketId,
+    duplicates,
+    conflicts,
     complete: t.created !== undefined,
     severity: t.severity,
     resolved: t.resolved,
     clientId: t.created?.clientId,
     clientTier: t.created?.clientTier,
+    obligations,
+    breaches,
+    findings,
   };
-  if (!t.created) return { ...audit, obligations: [], breaches: [], findings: [] };
-
-  const ctx: Settle = { policy, calendar: calendarOf(policy), asOf, ticketId, timeline: t };
-  const obligations: Obligation[] = [];
-  for (const rule of RULES) {
-    if (!policy.rules[rule.id].enabled) continue;
-    if (rule.kind === 'deadline') for (const clock of rule.clocks(t)) obligations.push(deadline(rule, clock, ctx));
-    else if (rule.kind === 'cadence') for (const clock of rule.clocks(t)) cadence(rule, clock, ctx, obligations);
-    else conduct(rule, ctx, obligations);
-  }
-
-  const seen = new Set<string>();
-  const breaches = obligations.filter(
-    (o): o is Breach => o.status === 'breached' && !seen.has(breachKey(o)) && !!seen.add(breachKey(o)),
-  );
-  const findings: Finding[] = [];
-  const tier = t.created.clientTier;
-  if (t.critical.length > 0 && tier && !policy.criticalClientTiers.includes(tier)) {
-    findings.push({
-      ticketId,
-      kind: 'critical-from-non-target-client',
-      message: `${t.critical[0]?.severity} ticket from a ${tier} client; the policy reserves ${policy.criticalSeverities.join('/')} for ${policy.criticalClientTiers.join('/')} clients: review the classification`,
-    });
-  }
-  return { ...audit, obligations, breaches, findings };
 }
 
 interface Settle extends RuleContext {
@@ -92,7 +95,34 @@ interface Settle extends RuleContext {
 }
 
 const evidence = (ev: TicketEvent): Evidence => ({ eventId: ev.id, type: ev.type, at: ev.t });
-const discounted = (ev: TicketEvent, why: string): Discounted => ({ ...evidence(ev), why });
+const discounted = (ev: TicketEvent, why: string): Discounted => ({ eventId: ev.id, type: ev.type, at: ev.t, why });
+
+/** Every obligation has the same shape (one hidden class): fields that do not apply are absent. */
+function obligation(
+  ctx: Settle,
+  rule: RuleId,
+  status: ObligationStatus,
+  startAt: number,
+  dueAt: number,
+  severity: Severity | undefined,
+  extra: { evidence?: TicketEvent; discounted?: Discounted[]; cancelled?: Episode },
+): Obligation {
+  const o: { -readonly [K in keyof Obligation]: Obligation[K] } = {
+    ticketId: ctx.ticketId,
+    rule,
+    status,
+    startAt,
+    dueAt,
+    severity,
+  };
+  if (extra.evidence) o.evidence = evidence(extra.evidence);
+  if (extra.discounted?.length) o.discounted = extra.discounted;
+  if (extra.cancelled) {
+    o.cancelledAt = extra.cancelled.end;
+    o.cancelledBy = extra.cancelled.endedBy;
+  }
+  return o;
+}
 
 /** "X exists by D": met, pending, breached or cancelled, with the evidence that decided it. */
 function deadline(rule: DeadlineRule, clock: Episode, ctx: Settle): Obligation {
@@ -111,16 +141,13 @@ function deadline(rule: DeadlineRule, clock: Episode, ctx: Settle): Obligation {
       if (why) notCounted.push(discounted(ev, why));
     }
   }
-  const base = { ticketId: ctx.ticketId, rule: rule.id, startAt: clock.start, dueAt, severity: clock.severity };
   const end = clock.end;
   const cancelled = end !== undefined && dueAt > end;
-  if (met && !(cancelled && met.t > end)) return { ...base, status: 'met', evidence: evidence(met) };
-  if (cancelled) return { ...base, status: 'cancelled', cancelledAt: end, cancelledBy: clock.endedBy };
-  const extra = {
-    ...(late ? { evidence: evidence(late) } : {}),
-    ...(notCounted.length ? { discounted: notCounted } : {}),
-  };
-  return { ...base, status: dueAt <= ctx.asOf ? 'breached' : 'pending', ...extra };
+  const make = (status: ObligationStatus, extra: Parameters<typeof obligation>[6]) =>
+    obligation(ctx, rule.id, status, clock.start, dueAt, clock.severity, extra);
+  if (met && !(cancelled && met.t > end)) return make('met', { evidence: met });
+  if (cancelled) return make('cancelled', { cancelled: clock });
+  return make(dueAt <= ctx.asOf ? 'breached' : 'pending', { evidence: late, discounted: notCounted });
 }
 
 /**
@@ -149,22 +176,22 @@ function cadence(rule: CadenceRule, clock: Episode, ctx: Settle, out: Obligation
       }
       if (why) notCounted.push(discounted(ev, why));
     }
-    const base = { ticketId: ctx.ticketId, rule: rule.id, startAt: anchor, dueAt, severity: clock.severity };
+    const make = (status: ObligationStatus, extra: Parameters<typeof obligation>[6]) =>
+      obligation(ctx, rule.id, status, anchor, dueAt, clock.severity, extra);
     if (met && (end === undefined || met.t <= end)) {
-      out.push({ ...base, status: 'met', evidence: evidence(met) });
+      out.push(make('met', { evidence: met }));
       anchor = met.t;
       continue;
     }
     if (end !== undefined && dueAt > end) {
-      out.push({ ...base, status: 'cancelled', cancelledAt: end, cancelledBy: clock.endedBy });
+      out.push(make('cancelled', { cancelled: clock }));
       return;
     }
-    const extra = notCounted.length ? { discounted: notCounted } : {};
     if (dueAt > ctx.asOf) {
-      out.push({ ...base, status: 'pending', ...extra });
+      out.push(make('pending', { discounted: notCounted }));
       return;
     }
-    out.push({ ...base, status: 'breached', ...extra });
+    out.push(make('breached', { discounted: notCounted }));
     anchor = dueAt;
   }
 }
@@ -172,11 +199,11 @@ function cadence(rule: CadenceRule, clock: Episode, ctx: Settle, out: Obligation
 /** Every event the rule judges is an obligation due when it happened: met or breached on the spot. */
 function conduct(rule: ConductRule, ctx: Settle, out: Obligation[]): void {
   for (const { ev, severity, complies, why } of rule.judge(ctx.timeline, ctx)) {
-    const base = { ticketId: ctx.ticketId, rule: rule.id, startAt: ev.t, dueAt: ev.t, severity };
     out.push(
-      complies
-        ? { ...base, status: 'met', evidence: evidence(ev) }
-        : { ...base, status: 'breached', evidence: evidence(ev), discounted: [discounted(ev, why)] },
+      obligation(ctx, rule.id, complies ? 'met' : 'breached', ev.t, ev.t, severity, {
+        evidence: ev,
+        discounted: complies ? undefined : [discounted(ev, why)],
+      }),
     );
   }
 }

@@ -3,8 +3,9 @@
  * "Incident Report Form filed 10:07, 2 min after the 10:05 deadline".
  * Times are shown in the policy's time zone.
  */
-import { DateTime } from 'luxon';
+import type { WorkingCalendar } from '../calendar';
 import type { Policy } from '../policy/schema';
+import { calendarOf } from './evaluate';
 import { type Rule, ruleById } from './rules';
 import type { Obligation } from './types';
 
@@ -20,11 +21,16 @@ export function duration(ms: number): string {
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
-/** A clock time in the zone; with the date when it is not on the same local day as `ref`. */
-export function clock(ms: number, ref: number, zone: string): string {
-  const t = DateTime.fromMillis(ms, { zone });
-  const sameDay = t.hasSame(DateTime.fromMillis(ref, { zone }), 'day');
-  return t.toFormat(sameDay ? 'HH:mm' : 'ccc d LLL HH:mm');
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** A local clock time ("10:05"), with the date ("Tue 3 Mar 10:05") when not on `ref`'s local day. */
+export function clock(ms: number, ref: number, calendar: WorkingCalendar): string {
+  const t = calendar.wallClock(ms);
+  const hhmm = `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}`;
+  if (calendar.localDay(ref) === calendar.localDay(ms)) return hhmm;
+  return `${WEEKDAYS[t.getUTCDay()]} ${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]} ${hhmm}`;
 }
 
 const roleNames: Record<string, string> = { HeadOfSupport: 'Head of Support' };
@@ -32,9 +38,9 @@ const humanise = (text: string) => text.replace(/\bHeadOfSupport\b/g, roleNames.
 
 export function explain(o: Obligation, policy: Policy): string {
   const rule = ruleById.get(o.rule) as Rule;
-  const zone = policy.calendar.timeZone;
-  const at = (ms: number) => clock(ms, o.dueAt, zone);
-  const deadline = `the ${clock(o.dueAt, o.startAt, zone)} deadline`;
+  const cal = calendarOf(policy);
+  const at = (ms: number) => clock(ms, o.dueAt, cal);
+  const deadline = `the ${clock(o.dueAt, o.startAt, cal)} deadline`;
   const notCounted = (o.discounted ?? []).map((d) =>
     rule.kind === 'cadence' ? `the ${at(d.at)} update ${d.why}` : `${at(d.at)}: ${d.why}`,
   );
@@ -53,10 +59,10 @@ export function explain(o: Obligation, policy: Policy): string {
     case 'cancelled':
       return `cancelled: the ticket was ${o.cancelledBy} at ${at(o.cancelledAt as number)}, before ${deadline}`;
     case 'pending':
-      return humanise(`due ${clock(o.dueAt, o.startAt, zone)}; ${rule.missing} yet${tail}`);
+      return humanise(`due ${clock(o.dueAt, o.startAt, cal)}; ${rule.missing} yet${tail}`);
     case 'breached':
       if (rule.kind === 'cadence') {
-        return humanise(`${rule.missing} between ${clock(o.startAt, o.dueAt, zone)} and ${at(o.dueAt)}${tail}`);
+        return humanise(`${rule.missing} between ${clock(o.startAt, o.dueAt, cal)} and ${at(o.dueAt)}${tail}`);
       }
       if (o.evidence) {
         return humanise(

@@ -30,6 +30,10 @@ export interface Timeline {
   readonly firstL3: TicketEvent | undefined;
 }
 
+function among(severity: Severity | undefined, set: readonly Severity[]): boolean {
+  return severity !== undefined && set.includes(severity);
+}
+
 export function buildTimeline(events: readonly TicketEvent[], policy: Policy): Timeline {
   const critical: Episode[] = [];
   const severityAt: (Severity | undefined)[] = [];
@@ -38,12 +42,11 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
   let resolved = false;
   let escalation: Episode | undefined;
   let firstL3: TicketEvent | undefined;
-  const isCritical = () => severity !== undefined && !resolved && policy.criticalSeverities.includes(severity);
-  const inEscalation = () => severity !== undefined && policy.escalationSeverities.includes(severity);
+  const { criticalSeverities, escalationSeverities } = policy;
 
   for (const ev of events) {
-    const wasCritical = isCritical();
-    const wasEscalation = inEscalation();
+    const wasCritical = !resolved && among(severity, criticalSeverities);
+    const wasEscalation = among(severity, escalationSeverities);
     switch (ev.type) {
       case 'ticket.created':
         created ??= ev;
@@ -69,7 +72,7 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
     severityAt.push(severity);
 
     const endedBy = ev.type === 'ticket.resolved' ? 'resolved' : `reclassified to ${severity}`;
-    const nowCritical = isCritical();
+    const nowCritical = !resolved && among(severity, criticalSeverities);
     if (!wasCritical && nowCritical) {
       critical.push({ start: ev.t, severity: severity as Severity, end: undefined, endedBy: undefined });
     } else if (wasCritical && !nowCritical) {
@@ -77,7 +80,7 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
       episode.end = ev.t;
       episode.endedBy = endedBy;
     }
-    const leftEscalation = ev.type === 'ticket.resolved' || !inEscalation();
+    const leftEscalation = ev.type === 'ticket.resolved' || !among(severity, escalationSeverities);
     if (escalation && escalation.end === undefined && leftEscalation) {
       escalation.end = ev.t;
       escalation.endedBy = endedBy;

@@ -1,3 +1,4 @@
+import type { Conflict } from '../events/history';
 import type { EventType, Severity } from '../events/schema';
 import type { RuleId } from '../policy/schema';
 
@@ -45,6 +46,9 @@ export interface Finding {
 
 export interface TicketAudit {
   readonly ticketId: string;
+  /** Identical redeliveries ignored, and different events that reused a known id (the first stayed). */
+  readonly duplicates: number;
+  readonly conflicts: readonly Conflict[];
   /** false when the history has no `ticket.created`: no rules apply. */
   readonly complete: boolean;
   /** Severity and state as of the audit time. */

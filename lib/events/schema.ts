@@ -27,17 +27,17 @@ const common = {
   id: z.string().min(1).max(256),
   ticketId: z.string().min(1).max(256),
   at: Timestamp,
-  actor: z.looseObject({ id: z.string().optional(), role: Role.optional() }).optional(),
+  actor: z.object({ id: z.string().optional(), role: Role.optional() }).optional(),
 };
 
-/** Unknown fields are kept (looseObject) but nothing reads them. */
+/** Unknown fields are accepted and ignored (stripped); a raw-payload archive keeps them where needed. */
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.looseObject({ ...common, type: z.literal(type), ...shape });
+  z.object({ ...common, type: z.literal(type), ...shape });
 
 export const CanonicalEvent = z.discriminatedUnion('type', [
   event('ticket.created', {
     severity: Severity,
-    client: z.looseObject({ id: z.string(), tier: z.enum(CLIENT_TIERS) }),
+    client: z.object({ id: z.string(), tier: z.enum(CLIENT_TIERS) }),
   }),
   event('severity.changed', { severity: Severity }),
   event('incident_form.created', {}),

@@ -178,3 +178,49 @@ describe('escalation-auditor audit', () => {
     expect(wrong.stderr).toContain('xml');
   });
 });
+
+describe('escalation-auditor audit on several threads', () => {
+  it('gives the same document on one thread and on three, however the lines are written', async () => {
+    const lines: unknown[] = [];
+    for (let n = 0; n < 60; n++) {
+      const ticketId = `T-${n}`;
+      lines.push(
+        created(`c${n}`, ticketId, `2026-03-02T${String(8 + (n % 10)).padStart(2, '0')}:00:00Z`, n % 3 ? 'P2' : 'P1'),
+      );
+      lines.push({ id: `f${n}`, ticketId, type: 'incident_form.created', at: '2026-03-02T10:02:00Z' });
+      lines.push({
+        id: `x${n}`,
+        ticketId,
+        type: 'escalated',
+        at: '2026-03-02T11:00:00Z',
+        toTier: 'L2',
+        channel: 'page',
+      });
+    }
+    // a ticket id written with escapes, and an unknown field that mentions another ticket first
+    lines.push('{"id":"esc-1","ticketId":"T\\u002d7","type":"ticket.resolved","at":"2026-03-02T12:00:00Z"}');
+    lines.push(
+      '{"meta":{"ticketId":"T-999"},"id":"mis-1","ticketId":"T-8","type":"ticket.resolved","at":"2026-03-02T12:00:00Z"}',
+    );
+    lines.push(lines[5] as object); // a redelivery
+    const events = file('many.jsonl', lines);
+    const one = await cli(['audit', '--events', events, '--format', 'json', '--threads', '1']);
+    const three = await cli(['audit', '--events', events, '--format', 'json', '--threads', '3']);
+    expect(one.code).toBe(0);
+    expect(three.stdout).toBe(one.stdout);
+    const doc = JSON.parse(one.stdout);
+    expect(doc).toMatchObject({ tickets: 60, events: 182, duplicates: 1 });
+  });
+
+  it('refuses invalid lines in line order on several threads too', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      i % 2
+        ? { id: `b${i}`, ticketId: `T-${i}`, type: 'ticket.created', at: 'nope' }
+        : created(`c${i}`, `T-${i}`, '2026-03-02T08:00:00Z'),
+    );
+    const r = await cli(['audit', '--events', file('bad-many.jsonl', lines), '--threads', '2']);
+    expect(r.code).toBe(2);
+    const numbers = [...r.stderr.matchAll(/line (\d+):/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../lib/events/history';
+import { normalise } from '../../lib/events/history';
 import { parseEvent, parseLine } from '../../lib/events/parse';
 import { EVENT_TYPES } from '../../lib/events/schema';
 
@@ -65,7 +65,7 @@ describe('canonical events', () => {
   });
 });
 
-describe('event log', () => {
+describe('history normalisation', () => {
   const ev = (over: Record<string, unknown> = {}) => {
     const r = parseEvent({ ...created, ...over });
     if (!r.ok) throw new Error(r.error);
@@ -73,19 +73,28 @@ describe('event log', () => {
   };
 
   it('ignores identical redeliveries, also in another notation of the same instant', () => {
-    const log = new EventLog();
-    expect(log.add(ev())).toBe('added');
-    expect(log.add(ev({ at: '2026-03-02T09:00:00.000Z' }))).toBe('duplicate');
-    expect(log.add(ev({ extra: 'unknown fields are ignored' }))).toBe('duplicate');
-    expect(log.events).toBe(1);
-    expect(log.duplicates).toBe(2);
+    const h = normalise([ev(), ev({ at: '2026-03-02T09:00:00.000Z' }), ev({ extra: 'unknown fields are ignored' })]);
+    expect(h.events).toHaveLength(1);
+    expect(h.duplicates).toBe(2);
+    expect(h.conflicts).toEqual([]);
   });
 
   it('keeps the first of two different events under one id and reports the conflict', () => {
-    const log = new EventLog();
-    log.add(ev());
-    expect(log.add(ev({ severity: 'P2' }))).toBe('conflict');
-    expect(log.tickets.get('T-1')?.map((e) => e.severity)).toEqual(['P1']);
-    expect(log.conflicts.map((c) => c.refused.severity)).toEqual(['P2']);
+    const h = normalise([ev(), ev({ severity: 'P2' })]);
+    expect(h.events.map((e) => e.severity)).toEqual(['P1']);
+    expect(h.conflicts.map((c) => c.refused.severity)).toEqual(['P2']);
+  });
+
+  it('orders by time, ties by id, and drops what comes after the audit time', () => {
+    const h = normalise(
+      [
+        ev({ id: 'b' }),
+        ev({ id: 'a' }),
+        ev({ id: 'c', at: '2026-03-02T08:00:00Z' }),
+        ev({ id: 'd', at: '2026-03-03T08:00:00Z' }),
+      ],
+      Date.parse('2026-03-02T12:00:00Z'),
+    );
+    expect(h.events.map((e) => e.id)).toEqual(['c', 'a', 'b']);
   });
 });

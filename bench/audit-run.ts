@@ -1,0 +1,29 @@
+/**
+ * One measured run in a fresh process: `bare FILE` reads, JSON.parses and groups the lines by
+ * ticket; `audit FILE` runs the real `audit` command on the same file (JSON output, discarded).
+ * Prints {ms, maxRssMb, events} as JSON.
+ */
+import { Writable } from 'node:stream';
+import { audit } from '../cli/audit';
+import { eachLine, openSource } from '../cli/lines';
+
+const [mode, file, asOf, threads] = process.argv.slice(2) as [string, string, string, string];
+const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+const started = performance.now();
+let events = 0;
+if (mode === 'bare') {
+  const tickets = new Map<string, unknown[]>();
+  await eachLine(await openSource(file), (line) => {
+    if (!line) return;
+    const e = JSON.parse(line) as { ticketId: string };
+    events++;
+    const list = tickets.get(e.ticketId);
+    if (list) list.push(e);
+    else tickets.set(e.ticketId, [e]);
+  });
+} else {
+  const code = await audit({ events: file, asOf, format: 'json', progress: false, threads: Number(threads) }, sink);
+  if (code !== 0) throw new Error(`audit exited ${code}`);
+}
+const ms = performance.now() - started;
+process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, events })}\n`);

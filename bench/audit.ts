@@ -1,0 +1,64 @@
+/** The batch audit against the bare read + JSON.parse + group-by-ticket loop, on 1M events. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultThreads } from '../cli/audit';
+import { writeExport } from './generate';
+
+const OUT = join(import.meta.dirname, 'out');
+const WEEK = Date.parse('2026-03-02T00:00:00Z');
+const AS_OF = '2026-03-16T00:00:00Z';
+
+interface Run {
+  ms: number;
+  maxRssMb: number;
+}
+
+function measure(mode: 'bare' | 'audit', file: string, threads = 1): Run {
+  const script = join(import.meta.dirname, 'audit-run.ts');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, mode, file, AS_OF, String(threads)], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as Run;
+}
+
+export async function benchAudit(tickets = 100_000): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `export-${tickets}.jsonl`);
+  if (!existsSync(file)) {
+    const t = performance.now();
+    const n = await writeExport(file, tickets, WEEK);
+    console.log(`generated ${n.toLocaleString('en-US')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const lines = execFileSync('wc', ['-l', file], { encoding: 'utf8' }).trim().split(' ')[0];
+  const events = Number(lines);
+  console.log(
+    `\n## audit: ${events.toLocaleString('en-US')} events, ${tickets.toLocaleString('en-US')} tickets, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`,
+  );
+  const threads = defaultThreads(statSync(file).size);
+  const bare: Run[] = [];
+  const one: Run[] = [];
+  const many: Run[] = [];
+  for (let round = 0; round < 3; round++) {
+    bare.push(measure('bare', file));
+    one.push(measure('audit', file, 1));
+    if (threads > 1) many.push(measure('audit', file, threads));
+  }
+  const median = (runs: Run[]) => [...runs].sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)] as Run;
+  const b = median(bare);
+  const a1 = median(one);
+  const a = threads > 1 ? median(many) : a1;
+  const row = (name: string, r: Run) =>
+    `${name.padEnd(36)} ${(r.ms / 1000).toFixed(2).padStart(7)} s ${Math.round(events / (r.ms / 1000))
+      .toLocaleString('en-US')
+      .padStart(11)} events/s ${r.maxRssMb.toFixed(0).padStart(6)} MB peak RSS`;
+  console.log(row('bare read + JSON.parse + group-by', b));
+  console.log(row('audit --format json --threads 1', a1));
+  if (threads > 1) console.log(row(`audit --format json (${threads} threads)`, a));
+  console.log(
+    `ratio audit / bare: ${(a.ms / b.ms).toFixed(2)}x by default (${threads} threads), ${(a1.ms / b.ms).toFixed(2)}x on one thread (target <= 2x)`,
+  );
+  console.log(
+    `peak RSS ${a.maxRssMb.toFixed(0)} MB by default, ${a1.maxRssMb.toFixed(0)} MB on one thread (target < 1024 MB); median of 3 runs, a fresh process each`,
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * Deterministic synthetic exports: tickets whose histories look like a real helpdesk's (mostly
+ * compliant, some late, some silent), as JSON Lines ordered by time like an export.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+
+const MIN = 60_000;
+
+/** mulberry32: a small seeded PRNG, so every run generates the same file. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Raw {
+  t: number;
+  json: string;
+}
+
+/** One ticket's history, about ten events on average. */
+export function ticketEvents(n: number, start: number, rnd: () => number): Raw[] {
+  const ticketId = `T-${n}`;
+  const out: Raw[] = [];
+  let seq = 0;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
+  const add = (t: number, type: string, fields: Record<string, unknown> = {}) =>
+    out.push({
+      t,
+      json: JSON.stringify({ id: `${ticketId}-${++seq}`, ticketId, type, at: new Date(t).toISOString(), ...fields }),
+    });
+  const late = () => (rnd() < 0.1 ? 3 + rnd() * 10 : rnd() * 4) * MIN;
+  const client = { id: `client-${n % 997}`, tier: rnd() < 0.9 ? 'enterprise' : 'standard' };
+  const r = rnd();
+  if (r < 0.15) {
+    add(start, 'ticket.created', { severity: pick(['P0', 'P1']), client, actor: { id: 'l1-1', role: 'L1' } });
+    add(start + late(), 'incident_form.created', { actor: { id: 'l1-1', role: 'L1' } });
+    add(start + late(), 'escalated', { toTier: 'L2', channel: rnd() < 0.9 ? 'page' : 'ticket_assignment' });
+    add(start + 5 * MIN + late() * 2, 'escalated', { toTier: 'L3', channel: 'incident_system' });
+    add(start + 15 * MIN + late() * 3, 'ownership.taken', { tier: 'L3', actor: { id: 'sre-1', role: 'L3' } });
+    const duration = (2 + rnd() * 10) * 60 * MIN;
+    for (let u = start + (90 + rnd() * 40) * MIN; u < start + duration; u += (90 + rnd() * 40) * MIN) {
+      add(u, 'client.update', {
+        actor: { id: 'csm-1', role: rnd() < 0.95 ? 'CSM' : 'L3' },
+        status: 'Investigating',
+        ...(rnd() < 0.95 ? { etr: new Date(u + 4 * 60 * MIN).toISOString() } : {}),
+      });
+    }
+    add(start + duration, 'ticket.resolved');
+  } else if (r < 0.75) {
+    add(start, 'ticket.created', { severity: pick(['P2', 'P3']), client });
+    for (let i = 1; i <= 4; i++) {
+      add(start + i * 8 * MIN, 'client.update', { actor: { id: 'l1-2', role: 'L1' }, status: 'Looking into it' });
+    }
+    const e = start + (30 + rnd() * 60) * MIN;
+    if (rnd() < 0.9) add(e - rnd() * 5 * MIN, 'troubleshooting.documented', { actor: { id: 'l1-2', role: 'L1' } });
+    add(e, 'escalated', { toTier: 'L2', channel: 'ticket_assignment' });
+    add(e + late(), 'tag.added', { tag: 'Escalate-L2' });
+    add(e + 30 * MIN, 'ownership.taken', { tier: 'L2', actor: { id: 'l2-1', role: 'L2' } });
+    const handOff = e + rnd() * 3 * 24 * 60 * MIN;
+    if (rnd() < 0.3) {
+      add(handOff, 'escalated', { toTier: 'L3', channel: 'incident_system' });
+      add(handOff + 60 * MIN, 'client.update', {
+        actor: { id: 'l2-1', role: rnd() < 0.9 ? 'L2' : 'L3' },
+        status: 'With R&D',
+      });
+    }
+    add(handOff + 120 * MIN, 'ticket.resolved', { actor: { id: 'l2-1', role: 'L2' } });
+  } else {
+    add(start, 'ticket.created', { severity: 'P4', client });
+    for (let i = 0; i < 8; i++) add(start + (i + 1) * 30 * MIN, 'client.update', { actor: { id: 'l1-3', role: 'L1' } });
+    add(start + 8 * 60 * MIN, 'ticket.resolved');
+  }
+  return out;
+}
+
+/**
+ * Writes `tickets` tickets starting over the week from `weekStart`, ordered by time, and returns
+ * the number of events.
+ */
+export async function writeExport(path: string, tickets: number, weekStart: number, seed = 7): Promise<number> {
+  const rnd = random(seed);
+  const all: Raw[] = [];
+  for (let n = 1; n <= tickets; n++) {
+    for (const e of ticketEvents(n, weekStart + Math.floor(rnd() * 7 * 24 * 60) * MIN, rnd)) all.push(e);
+  }
+  all.sort((a, b) => a.t - b.t);
+  const out = createWriteStream(path);
+  let buffer = '';
+  for (const e of all) {
+    buffer += `${e.json}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+  return all.length;
+}

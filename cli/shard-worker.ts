@@ -1,0 +1,21 @@
+/** A shard on its own thread: answers the messages of `WorkerShard`, in order. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Shard } from './shard';
+import type { Reply, Request } from './shards';
+
+const port = parentPort as NonNullable<typeof parentPort>;
+const { index, shards } = workerData as { index: number; shards: number };
+const shard = new Shard(index, shards);
+
+port.on('message', (msg: Request) => {
+  if (msg.kind === 'add') {
+    shard.add(msg.texts, msg.lines);
+    port.postMessage({ kind: 'ack' } satisfies Reply);
+  } else if (msg.kind === 'parsed') port.postMessage({ kind: 'reply', value: shard.parsed() });
+  else {
+    const result = shard.audit(msg.policy, msg.asOf, (done) => {
+      if (done % 5000 === 0) port.postMessage({ kind: 'progress', done });
+    });
+    port.postMessage({ kind: 'reply', value: result });
+  }
+});

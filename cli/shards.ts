@@ -1,0 +1,96 @@
+/** Shards in this thread or on worker threads, behind one interface. */
+import { Worker } from 'node:worker_threads';
+import type { AuditResult } from '../lib/engine/audit';
+import type { Policy } from '../lib/policy/schema';
+import { type Parsed, Shard } from './shard';
+
+export type Request =
+  | { kind: 'add'; texts: string[]; lines: number[] }
+  | { kind: 'parsed' }
+  | { kind: 'audit'; policy: Policy; asOf: number };
+
+export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
+
+export interface ShardHandle {
+  add(texts: string[], lines: number[]): void;
+  /** Resolves once the shard has at most `batches` batches of lines still to parse. */
+  drained(batches: number): Promise<void>;
+  parsed(): Promise<Parsed>;
+  audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult>;
+  close(): Promise<void>;
+}
+
+class InlineShard implements ShardHandle {
+  private readonly shard = new Shard(0, 1);
+  add(texts: string[], lines: number[]): void {
+    this.shard.add(texts, lines);
+  }
+  async drained(): Promise<void> {}
+  async parsed(): Promise<Parsed> {
+    return this.shard.parsed();
+  }
+  async audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult> {
+    return this.shard.audit(policy, asOf, onProgress);
+  }
+  async close(): Promise<void> {}
+}
+
+class WorkerShard implements ShardHandle {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: (v: never) => void; reject: (e: unknown) => void }[] = [];
+  private onProgress: (done: number) => void = () => {};
+  private queued = 0;
+  private onAck: (() => void) | undefined;
+  private failure: unknown;
+
+  constructor(index: number, shards: number) {
+    this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: { index, shards } });
+    this.worker.on('message', (msg: Reply) => {
+      if (msg.kind === 'ack') {
+        this.queued--;
+        this.onAck?.();
+      } else if (msg.kind === 'progress') this.onProgress(msg.done);
+      else this.waiting.shift()?.resolve(msg.value as never);
+    });
+    const fail = (err: unknown) => {
+      this.failure ??= err;
+      for (const w of this.waiting.splice(0)) w.reject(err);
+      this.onAck?.();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`audit worker ${index} exited with code ${code}`)));
+  }
+
+  private request<T>(msg: Request): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (v: never) => void, reject });
+      this.worker.postMessage(msg);
+    });
+  }
+
+  add(texts: string[], lines: number[]): void {
+    this.queued++;
+    this.worker.postMessage({ kind: 'add', texts, lines } satisfies Request);
+  }
+  async drained(batches: number): Promise<void> {
+    while (this.queued > batches && !this.failure) await new Promise<void>((resolve) => (this.onAck = resolve));
+    this.onAck = undefined;
+    if (this.failure) throw this.failure;
+  }
+  parsed(): Promise<Parsed> {
+    return this.request({ kind: 'parsed' });
+  }
+  audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult> {
+    this.onProgress = onProgress;
+    return this.request({ kind: 'audit', policy, asOf });
+  }
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+export function openShards(count: number): ShardHandle[] {
+  return count === 1 ? [new InlineShard()] : Array.from({ length: count }, (_, i) => new WorkerShard(i, count));
+}
