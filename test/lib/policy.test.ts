@@ -54,3 +54,11 @@ describe('policy', () => {
     expect(() => parsePolicy(text)).toThrow(message);
   });
 });
+
+describe('the documented example policy', () => {
+  it('examples/policy.yaml spells out exactly the built-in CS-POL-001', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../../examples/policy.yaml', import.meta.url), 'utf8');
+    expect(parsePolicy(text)).toEqual(DEFAULT_POLICY);
+  });
+});
