@@ -1,0 +1,84 @@
+/**
+ * The one HTTP surface, hosted by the ingest Lambda (API Gateway HTTP API) and by `serve`:
+ *   POST /webhooks/{canonical|zendesk|jira|pagerduty}
+ *   GET  /tickets/{id}
+ *   GET  /healthz
+ * Bad input gets a 4xx that says what is wrong; only a failing dependency gives a 5xx (503, so
+ * that senders retry), and nothing half-written stays behind.
+ */
+import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
+import { type TicketDeps, ticketView } from './tickets';
+
+export interface HttpRequest {
+  readonly method: string;
+  /** The path without the query string, still percent-encoded. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+  readonly receivedAt: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export type ApiDeps = IngestDeps &
+  TicketDeps & { readonly maxBodyBytes?: number; readonly log?: (msg: string) => void };
+
+export const DEFAULT_MAX_BODY = 1 << 20;
+
+export const json = (r: Reply): HttpResponse => ({
+  status: r.status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: `${JSON.stringify(r.body)}\n`,
+});
+
+export const tooLarge = (limit: number): Reply => ({
+  status: 413,
+  body: { error: 'payload too large', reason: `the body exceeds ${limit} bytes` },
+});
+
+export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResponse> {
+  const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return async (req) => {
+    try {
+      return json(await route(req, deps, limit));
+    } catch (err) {
+      deps.log?.(`error: ${req.method} ${req.path}: ${(err as Error).stack ?? err}`);
+      return json({ status: 503, body: { error: 'unavailable', reason: 'a dependency failed; retry later' } });
+    }
+  };
+}
+
+async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Reply> {
+  const parts = req.path.split('/').filter(Boolean);
+  const [root, arg, extra] = parts;
+  const allow = (method: string): Reply | undefined =>
+    req.method === method ? undefined : { status: 405, body: { error: 'method not allowed', allow: method } };
+
+  if (root === 'healthz' && parts.length === 1) return allow('GET') ?? { status: 200, body: { ok: true } };
+  if (root === 'webhooks' && arg !== undefined && extra === undefined) {
+    const refused = allow('POST');
+    if (refused) return refused;
+    if (!isSource(arg)) {
+      return {
+        status: 404,
+        body: { error: 'not found', reason: `unknown source ${arg}; use canonical, zendesk, jira or pagerduty` },
+      };
+    }
+    if (req.body.length > limit) return tooLarge(limit);
+    return ingest(arg, { headers: req.headers, body: req.body, receivedAt: req.receivedAt }, deps);
+  }
+  if (root === 'tickets' && arg !== undefined && extra === undefined) {
+    let id: string;
+    try {
+      id = decodeURIComponent(arg);
+    } catch {
+      return { status: 400, body: { error: 'invalid', reason: 'the ticket id is not valid percent-encoding' } };
+    }
+    return allow('GET') ?? ticketView(id, deps);
+  }
+  return { status: 404, body: { error: 'not found', reason: `no route ${req.method} ${req.path}` } };
+}

@@ -1,0 +1,131 @@
+/**
+ * Ingest, written once against the ports: verify the signature, archive the raw request, parse,
+ * translate, validate, append exactly once. The Lambda handler and `serve` both call this.
+ */
+import { describeIssues } from '../events/parse';
+import { CanonicalEvent } from '../events/schema';
+import type { AppendOutcome, RawRequest, Store } from '../ports';
+import { SOURCES } from '../sources';
+import type { Mapping } from '../sources/mapping';
+import { SOURCE_NAMES, type SourceName, type WebhookRequest } from '../sources/types';
+
+export interface IngestDeps {
+  readonly store: Store;
+  readonly mapping: Mapping;
+  /** Signing secrets per source; several during a rotation. */
+  readonly secrets: Readonly<Partial<Record<SourceName, readonly string[]>>>;
+  /** How far a signed timestamp may be from now (Zendesk); default 5 minutes. */
+  readonly toleranceMs?: number;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+  /** Told which tickets changed, after their events are stored (timers hook in here). */
+  readonly changed?: (ticketIds: readonly string[]) => Promise<void>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export interface Accepted {
+  readonly requestId: string;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly conflicts: readonly string[];
+  readonly unmapped: readonly string[];
+  readonly ignored: readonly string[];
+}
+
+export const isSource = (name: string): name is SourceName => (SOURCE_NAMES as readonly string[]).includes(name);
+
+let counter = 0;
+/** Sortable by receipt time, unique within and across processes. */
+export function requestId(now: number): string {
+  counter = (counter + 1) % 1_000_000;
+  return `${now.toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function ingest(name: SourceName, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
+  const source = SOURCES[name];
+  const now = deps.now?.() ?? Date.now();
+  const secrets = deps.secrets[name] ?? [];
+  if (secrets.length === 0) {
+    return { status: 401, body: { error: 'unauthorized', reason: `no signing secret is configured for ${name}` } };
+  }
+  const verdict = source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });
+  if (!verdict.ok) return { status: 401, body: { error: 'unauthorized', reason: verdict.reason } };
+
+  const raw = archived(name, req, deps.newId?.() ?? requestId(req.receivedAt));
+  await deps.store.archive(raw);
+  return translateAndStore(raw, req, deps);
+}
+
+/**
+ * Everything after the archive: parse, translate, validate, append, report. `replay` runs archived
+ * requests through this again after a mapping fix.
+ */
+export async function translateAndStore(raw: RawRequest, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
+  const source = SOURCES[raw.source];
+  const refuse = async (error: string, issues?: string[]): Promise<Reply> => {
+    await deps.store.report(raw, { unmapped: [], conflicts: [], invalid: error });
+    return { status: 400, body: { error: 'invalid', reason: error, ...(issues ? { issues } : {}), requestId: raw.id } };
+  };
+
+  const parsed = source.parse(req.body.toString('utf8'));
+  if (!parsed.ok) return refuse(parsed.error);
+  const translated = source.translate(parsed.payload, req, deps.mapping);
+  const valid: CanonicalEvent[] = [];
+  const issues: string[] = [];
+  const unmapped = [...translated.unmapped];
+  translated.events.forEach((candidate, i) => {
+    const r = CanonicalEvent.safeParse(candidate);
+    if (r.success) valid.push(r.data);
+    else if (source.strict) issues.push(`events[${i}].${describeIssues(r.error.issues).replace(/^\(event\): /, '')}`);
+    else unmapped.push(`translated event ${i} is invalid: ${describeIssues(r.error.issues)}`);
+  });
+  if (issues.length > 0) {
+    return refuse(
+      `${issues.length} of ${translated.events.length} events are invalid; none was stored`,
+      issues.slice(0, 20),
+    );
+  }
+
+  const outcomes: AppendOutcome[] = valid.length ? await deps.store.append(valid) : [];
+  const conflicts = valid.filter((_, i) => outcomes[i] === 'conflict').map((e) => e.id);
+  if (unmapped.length > 0 || conflicts.length > 0) await deps.store.report(raw, { unmapped, conflicts });
+  // redeliveries count too: a retry after a failed hook must run it again
+  const changed = [...new Set(valid.filter((_, i) => outcomes[i] !== 'conflict').map((e) => e.ticketId))];
+  if (changed.length > 0) await deps.changed?.(changed);
+  const result: Accepted = {
+    requestId: raw.id,
+    accepted: outcomes.filter((o) => o === 'added').length,
+    duplicates: outcomes.filter((o) => o === 'duplicate').length,
+    conflicts,
+    unmapped,
+    ignored: translated.ignored,
+  };
+  return { status: 200, body: { ...result } };
+}
+
+function archived(source: SourceName, req: WebhookRequest, id: string): RawRequest {
+  const text = req.body.toString('utf8');
+  const utf8 = Buffer.byteLength(text) === req.body.length && Buffer.from(text).equals(req.body);
+  const headers: Record<string, string> = {};
+  for (const name of SOURCES[source].keepHeaders) {
+    const v = req.headers[name];
+    if (v !== undefined) headers[name] = v;
+  }
+  return {
+    id,
+    source,
+    receivedAt: req.receivedAt,
+    headers,
+    body: utf8 ? text : req.body.toString('base64'),
+    bodyEncoding: utf8 ? 'utf8' : 'base64',
+  };
+}
+
+/** The request as it was received, from its archived form (for `replay`). */
+export function unarchive(raw: RawRequest): WebhookRequest {
+  return { headers: raw.headers, body: Buffer.from(raw.body, raw.bodyEncoding), receivedAt: raw.receivedAt };
+}

@@ -1,0 +1,71 @@
+/** A ticket as the engine sees it: its history, every obligation with its status, the breaches. */
+import { evaluateTicket } from '../engine/evaluate';
+import { explain } from '../engine/explain';
+import { ruleById } from '../engine/rules';
+import type { Obligation } from '../engine/types';
+import { compareEvents, parseEvent, type TicketEvent } from '../events/parse';
+import type { CanonicalEvent } from '../events/schema';
+import type { Policy } from '../policy/schema';
+import type { Store } from '../ports';
+import type { Reply } from './ingest';
+
+export interface TicketDeps {
+  readonly store: Store;
+  readonly policy: Policy;
+  readonly now?: () => number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The stored history in the engine's compact form (stored events were validated on the way in). */
+export async function loadHistory(
+  store: Store,
+  ticketId: string,
+): Promise<{ raw: CanonicalEvent[]; events: TicketEvent[] }> {
+  const raw = await store.history(ticketId);
+  const events = raw.flatMap((e) => {
+    const r = parseEvent(e);
+    return r.ok ? [r.event] : [];
+  });
+  return { raw, events };
+}
+
+export function describeObligation(o: Obligation, policy: Policy) {
+  return {
+    rule: o.rule,
+    title: ruleById.get(o.rule)?.title,
+    status: o.status,
+    severity: o.severity,
+    startAt: iso(o.startAt),
+    dueAt: iso(o.dueAt),
+    explanation: explain(o, policy),
+    ...(o.evidence ? { evidence: { eventId: o.evidence.eventId, type: o.evidence.type, at: iso(o.evidence.at) } } : {}),
+  };
+}
+
+export async function ticketView(ticketId: string, deps: TicketDeps): Promise<Reply> {
+  const { raw, events } = await loadHistory(deps.store, ticketId);
+  if (raw.length === 0)
+    return { status: 404, body: { error: 'not found', reason: `no events for ticket ${ticketId}` } };
+  const asOf = deps.now?.() ?? Date.now();
+  const audit = evaluateTicket(ticketId, events, deps.policy, asOf);
+  const order = new Map([...events].sort(compareEvents).map((e, i) => [e.id, i]));
+  return {
+    status: 200,
+    body: {
+      ticketId,
+      asOf: iso(asOf),
+      policy: deps.policy.id,
+      state: {
+        complete: audit.complete,
+        severity: audit.severity,
+        resolved: audit.resolved,
+        clientTier: audit.clientTier,
+      },
+      history: [...raw].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)),
+      obligations: audit.obligations.map((o) => describeObligation(o, deps.policy)),
+      breaches: audit.breaches.map((o) => describeObligation(o, deps.policy)),
+      findings: audit.findings,
+    },
+  };
+}
