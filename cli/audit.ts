@@ -1,9 +1,7 @@
 /** `escalation-auditor audit`: audits an export of canonical events (RULES.md section 5). */
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Timestamp } from '../lib/events/schema';
-import { parsePolicy } from '../lib/policy/load';
-import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
+import { loadPolicyFile, UsageError } from './config';
 import { openSource } from './lines';
 import { auditSource } from './load';
 import { count, Progress } from './progress';
@@ -27,35 +25,16 @@ export function defaultThreads(size: number | undefined): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
-/** A refusal the user can act on: printed without a stack trace, exit status 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export async function loadPolicyFile(path: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  try {
-    return parsePolicy(text);
-  } catch (err) {
-    throw new UsageError(`invalid policy file ${path}: ${(err as Error).message}`);
-  }
-}
-
-export function parseAsOf(value: string): number {
+export function parseAsOf(value: string, option = '--as-of'): number {
   if (!Timestamp.safeParse(value).success) {
-    throw new UsageError(`--as-of: "${value}" is not an RFC 3339 timestamp; write it like 2026-03-02T18:00:00Z`);
+    throw new UsageError(`${option}: "${value}" is not an RFC 3339 timestamp; write it like 2026-03-02T18:00:00Z`);
   }
   return Date.parse(value);
 }
 
 /** Runs the audit and returns the exit status. */
 export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const policy = opts.policy ? await loadPolicyFile(opts.policy) : DEFAULT_POLICY;
+  const policy = await loadPolicyFile(opts.policy);
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const source = await openSource(opts.events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(

@@ -1,7 +1,10 @@
 /** The `escalation-auditor` command line. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { audit, UsageError } from './audit';
+import { audit } from './audit';
+import { UsageError } from './config';
 import { FORMATS } from './render';
+import { replayCommand } from './replay';
+import { serve } from './serve';
 
 export function program(): Command {
   const cli = new Command('escalation-auditor')
@@ -43,7 +46,56 @@ Examples:
       process.exitCode = await audit(opts);
     });
 
+  cli
+    .command('serve')
+    .description('Receive webhooks and serve tickets on the embedded store (dynalite), like the AWS deployment does.')
+    .addOption(new Option('--port <port>', 'port to listen on').default(8787).argParser(integer(0, 65535)))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'folder for the embedded store', '.data')
+    .option('--memory', 'keep the store in memory instead (gone when it stops)')
+    .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')
+    .option('--mapping <file>', 'how to read vendor payloads (see examples/mapping.yaml)')
+    .option('--secrets <file>', 'signing secrets per source, JSON or YAML (default: the development secret)')
+    .addOption(
+      new Option('--max-body <bytes>', 'largest request body accepted').default(1 << 20).argParser(integer(1, 1 << 26)),
+    )
+    .addHelpText(
+      'after',
+      `
+Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, GET /tickets/{id}, GET /healthz.
+Stop it with Ctrl-C.`,
+    )
+    .action(async (opts) => {
+      const running = await serve(opts);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    });
+
+  cli
+    .command('replay')
+    .description('Translate archived webhook requests again, e.g. after fixing the mapping; nothing is stored twice.')
+    .requiredOption('--from <time>', 'replay requests received at or after this RFC 3339 time')
+    .option('--to <time>', 'and before this time (default: now)')
+    .option('--data <dir>', 'folder of the embedded store', '.data')
+    .option('--mapping <file>', 'the (fixed) mapping file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      process.exitCode = await replayCommand(opts);
+    });
+
   return cli;
+}
+
+function integer(min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {

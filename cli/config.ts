@@ -1,0 +1,35 @@
+/** Reading the configuration files the commands take: policy, mapping, secrets. */
+import { readFile } from 'node:fs/promises';
+import { parsePolicy } from '../lib/policy/load';
+import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
+import { type Mapping, parseMapping } from '../lib/sources/mapping';
+import { parseSecrets, type Secrets } from '../lib/sources/secrets';
+
+export type { Secrets };
+
+/** A refusal the user can act on: printed without a stack trace, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+async function readConfig<T>(path: string, what: string, parse: (text: string) => T): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new UsageError(`invalid ${what} file ${path}: ${(err as Error).message}`);
+  }
+}
+
+export const loadPolicyFile = (path: string | undefined): Promise<Policy> =>
+  path ? readConfig(path, 'policy', parsePolicy) : Promise.resolve(DEFAULT_POLICY);
+
+export const loadMappingFile = (path: string | undefined): Promise<Mapping> =>
+  path ? readConfig(path, 'mapping', parseMapping) : Promise.resolve({});
+
+export const loadSecretsFile = (path: string): Promise<Secrets> => readConfig(path, 'secrets', parseSecrets);

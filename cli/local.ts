@@ -1,0 +1,29 @@
+/** The embedded deployment: dynalite in a data folder (or memory), the table, the store. */
+import { mkdir } from 'node:fs/promises';
+import { dynamoClient, type LocalDynamo, startDynalite } from '../lib/adapters/dynamodb/local';
+import { DynamoStore, ensureTable } from '../lib/adapters/dynamodb/store';
+
+export const TABLE = 'escalation-auditor';
+export const DEV_SECRET = 'escalation-auditor-dev-secret';
+
+export interface LocalStore {
+  readonly store: DynamoStore;
+  readonly engine: LocalDynamo;
+  close(): Promise<void>;
+}
+
+/** Opens the embedded store: `data` is a folder for dynalite's LevelDB files, or undefined for memory. */
+export async function openLocalStore(data: string | undefined): Promise<LocalStore> {
+  if (data) await mkdir(data, { recursive: true });
+  const engine = await startDynalite(data ? { path: data } : {});
+  const client = dynamoClient(engine.endpoint);
+  await ensureTable(client, TABLE);
+  return {
+    store: new DynamoStore({ client, table: TABLE }),
+    engine,
+    close: async () => {
+      client.destroy();
+      await engine.close();
+    },
+  };
+}

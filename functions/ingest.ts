@@ -1,0 +1,24 @@
+/** The ingest Lambda: API Gateway HTTP API (payload v2) in front of lib/app/http. */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createApi, type HttpRequest } from '../lib/app/http';
+import { wire } from './wiring';
+
+const api = wire().then((w) => createApi({ ...w, log: (msg) => console.error(msg) }));
+
+export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    headers,
+    body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+    receivedAt: event.requestContext.timeEpoch ?? Date.now(),
+  };
+}
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+  const r = await (await api)(toRequest(event));
+  return { statusCode: r.status, headers: r.headers, body: r.body };
+});

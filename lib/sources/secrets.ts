@@ -1,0 +1,19 @@
+/** Webhook signing secrets per source: one, or several during a rotation. */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { describeIssues } from '../events/parse';
+import { SOURCE_NAMES, type SourceName } from './types';
+
+export type Secrets = Partial<Record<SourceName, string[]>>;
+
+const SecretsConfig = z.partialRecord(
+  z.enum(SOURCE_NAMES),
+  z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+);
+
+/** Reads `{ zendesk: "secret", jira: ["new", "old"] }` from JSON or YAML text. */
+export function parseSecrets(text: string): Secrets {
+  const r = SecretsConfig.safeParse(parseYaml(text) ?? {});
+  if (!r.success) throw new Error(describeIssues(r.error.issues, 'secrets'));
+  return Object.fromEntries(Object.entries(r.data).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+}

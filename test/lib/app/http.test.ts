@@ -1,0 +1,194 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type TestApi } from '../../support/api';
+import { dynalite, type Engine } from '../../support/dynamo';
+import { jiraEvent, pagerDutyEvent, SECRET, signed, zendeskEvent } from '../../support/webhooks';
+
+let engine: Engine;
+let api: TestApi;
+beforeAll(async () => {
+  engine = await dynalite();
+  api = await startApi(engine);
+});
+afterAll(async () => {
+  await api.server.close();
+  await engine.close();
+});
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+const created = (id: string, ticketId: string, at = minutesAgo(60)) => ({
+  id,
+  ticketId,
+  type: 'ticket.created',
+  at,
+  severity: 'P1',
+  client: { id: 'acme', tier: 'enterprise' },
+});
+const post = (source: string, payload: unknown, opts: Parameters<typeof signed>[2] = {}) => {
+  const { headers, body } = signed(source as 'canonical', payload, opts);
+  return api.post(`/webhooks/${source}`, body, headers);
+};
+
+describe('POST /webhooks/canonical', () => {
+  it('stores a signed event once, and the ticket reads back with its obligations', async () => {
+    const ev = created('c-1', 'T-1');
+    expect(await post('canonical', ev)).toMatchObject({ status: 200, json: { accepted: 1, duplicates: 0 } });
+    expect(await post('canonical', ev)).toMatchObject({ status: 200, json: { accepted: 0, duplicates: 1 } });
+    const t = await api.get('/tickets/T-1');
+    expect(t.status).toBe(200);
+    expect(t.json.history).toEqual([ev]);
+    expect((t.json.breaches as { rule: string }[]).map((b) => b.rule)).toContain('incident-form');
+    expect((t.json.obligations as { explanation: string }[])[0]?.explanation).toMatch(
+      /^no Incident Report Form filed by the/,
+    );
+  });
+
+  it('takes a JSON array and NDJSON; arrival order does not matter', async () => {
+    const events = [
+      created('o-1', 'T-2', '2026-03-02T10:00:00Z'),
+      { id: 'o-2', ticketId: 'T-2', type: 'incident_form.created', at: '2026-03-02T10:07:00Z' },
+      { id: 'o-3', ticketId: 'T-2', type: 'ticket.resolved', at: '2026-03-02T10:20:00Z' },
+    ];
+    const same = events.map((e) => ({ ...e, id: `r${e.id}`, ticketId: 'T-3' }));
+    expect((await post('canonical', events)).json.accepted).toBe(3);
+    const reversed = [...same]
+      .reverse()
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    expect((await post('canonical', reversed)).json.accepted).toBe(3);
+    const a = (await api.get('/tickets/T-2')).json;
+    const b = (await api.get('/tickets/T-3')).json;
+    const brief = (breaches: unknown) =>
+      (breaches as { rule: string; dueAt: string; explanation: string }[]).map((x) => [x.rule, x.dueAt, x.explanation]);
+    expect(brief(b.breaches)).toEqual(brief(a.breaches));
+    expect(brief(a.breaches)).toContainEqual([
+      'incident-form',
+      '2026-03-02T10:05:00.000Z',
+      'Incident Report Form filed 10:07, 2 min after the 10:05 deadline',
+    ]);
+    expect((b.history as { id: string }[]).map((e) => e.id)).toEqual(['ro-1', 'ro-2', 'ro-3']);
+  });
+
+  it('reports a different event under a known id as a conflict and keeps the first', async () => {
+    const ev = created('k-1', 'T-4');
+    await post('canonical', ev);
+    const r = await post('canonical', { ...ev, severity: 'P3' });
+    expect(r).toMatchObject({ status: 200, json: { accepted: 0, conflicts: ['k-1'] } });
+    expect((await api.get('/tickets/T-4')).json.history).toEqual([ev]);
+  });
+
+  it('refuses an invalid event naming the field, and stores nothing of the request', async () => {
+    const r = await post('canonical', [created('v-1', 'T-5'), { ...created('v-2', 'T-5'), at: 'yesterday' }]);
+    expect(r.status).toBe(400);
+    expect(r.json.issues).toEqual([expect.stringMatching(/^events\[1\]\.at: /)]);
+    expect((await api.get('/tickets/T-5')).status).toBe(404);
+    const notJson = await post('canonical', '{"id": ');
+    expect(notJson).toMatchObject({ status: 400, json: { reason: expect.stringMatching(/not valid JSON/) } });
+  });
+
+  it('refuses bad, missing and foreign signatures with 401', async () => {
+    const { body, headers } = signed('canonical', created('s-1', 'T-6'));
+    expect(
+      (await api.post('/webhooks/canonical', body, { ...headers, 'x-signature': `sha256=${'0'.repeat(64)}` })).status,
+    ).toBe(401);
+    expect((await api.post('/webhooks/canonical', body, {})).status).toBe(401);
+    expect((await post('canonical', created('s-1', 'T-6'), { secret: 'not-ours' })).status).toBe(401);
+    expect((await api.get('/tickets/T-6')).status).toBe(404);
+  });
+});
+
+describe('vendor webhooks', () => {
+  it('zendesk: a ticket, then a PagerDuty page and a Jira-free comment land in one history', async () => {
+    expect((await post('zendesk', zendeskEvent('ticket.created', { id: '7001' }))).json).toMatchObject({ accepted: 1 });
+    const page = pagerDutyEvent('incident.triggered', { title: 'ZD-7001 checkout down' }, 'pd-1');
+    expect((await post('pagerduty', page)).json).toMatchObject({ accepted: 1 });
+    const history = (await api.get('/tickets/ZD-7001')).json.history as { type: string }[];
+    expect(history.map((e) => e.type)).toEqual(['ticket.created', 'escalated']);
+  });
+
+  it('zendesk: numbers beyond 2^53 in the raw body do not disturb anything', async () => {
+    const body = JSON.stringify(
+      zendeskEvent('ticket.priority_changed', { id: '7001' }, { previous: 'HIGH', current: 'URGENT' }, 'zd-big'),
+    ).replace('"event":{', '"event":{"meta":{"sequence":{"id":39313930383633353634323835,"position":1}},');
+    expect(body).toContain('39313930383633353634323835');
+    expect((await post('zendesk', body)).json).toMatchObject({ accepted: 1 });
+  });
+
+  it('zendesk: a stale signature timestamp is refused', async () => {
+    const r = await post('zendesk', zendeskEvent('ticket.created', { id: '7002' }), { now: Date.now() - 10 * 60_000 });
+    expect(r).toMatchObject({ status: 401, json: { reason: expect.stringMatching(/tolerance/) } });
+  });
+
+  it('an unmappable payload is kept and reported, never guessed', async () => {
+    const r = await post('zendesk', zendeskEvent('ticket.created', { id: '7003', priority: null }, {}, 'zd-unmapped'));
+    expect(r).toMatchObject({
+      status: 200,
+      json: { accepted: 0, unmapped: ['priority null has no severity in the mapping'] },
+    });
+    const kept = [];
+    for await (const raw of api.store.archived(Date.now() - 60_000, Date.now() + 1))
+      if (raw.id === r.json.requestId) kept.push(raw);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.outcome?.unmapped).toEqual(['priority null has no severity in the mapping']);
+    expect(JSON.parse(kept[0]?.body as string).id).toBe('zd-unmapped');
+  });
+
+  it('jira: an issue with its delivery identifier; a retry is a duplicate', async () => {
+    const headers = { 'x-atlassian-webhook-identifier': 'jira-delivery-1' };
+    expect((await post('jira', jiraEvent('jira:issue_created'), { headers })).json).toMatchObject({ accepted: 1 });
+    expect(
+      (
+        await post('jira', jiraEvent('jira:issue_created'), {
+          headers: { ...headers, 'x-atlassian-webhook-retry': '1' },
+        })
+      ).json,
+    ).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+  });
+
+  // The vendors' published examples, signed with our secret, as a vendor would send them.
+  const fixtures = join(import.meta.dirname, '../../../../shared/fixtures/webhooks');
+  it.skipIf(!existsSync(fixtures))('answers every published vendor example with 200, never a 4xx or 5xx', async () => {
+    for (const file of readdirSync(fixtures).filter(
+      (f) => /^(zendesk|jira|pagerduty)-.*\.json$/.test(f) && !f.includes('signature'),
+    )) {
+      const source = file.split('-')[0] as string;
+      const body = readFileSync(join(fixtures, file), 'utf8');
+      const r = await post(source, body);
+      expect.soft(r.status, file).toBe(200);
+    }
+  });
+});
+
+describe('the HTTP surface', () => {
+  it('refuses an oversized body with 413, declared or streamed', async () => {
+    const big = 'x'.repeat(70 * 1024);
+    expect((await api.post('/webhooks/canonical', big, { 'x-signature': 'sha256=00' })).status).toBe(413);
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        `${api.url}/webhooks/canonical`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 80; i++) req.write('y'.repeat(1024));
+      req.end();
+    });
+    expect(streamed).toBe(413);
+  });
+
+  it('answers unknown routes, sources and methods, and health', async () => {
+    expect((await api.post('/webhooks/freshdesk', '{}')).status).toBe(404);
+    expect((await api.get('/webhooks/canonical')).status).toBe(405);
+    expect((await api.get('/nope')).status).toBe(404);
+    expect((await api.get('/tickets/%E0%A4%A')).status).toBe(400);
+    expect(await api.get('/healthz')).toEqual({ status: 200, json: { ok: true } });
+  });
+});
