@@ -7,7 +7,7 @@ import { CanonicalEvent } from '../events/schema';
 import type { AppendOutcome, RawRequest, Store } from '../ports';
 import { SOURCES } from '../sources';
 import type { Mapping } from '../sources/mapping';
-import { SOURCE_NAMES, type SourceName, type WebhookRequest } from '../sources/types';
+import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
 
 export interface IngestDeps {
   readonly store: Store;
@@ -73,7 +73,7 @@ export async function translateAndStore(raw: RawRequest, req: WebhookRequest, de
 
   const parsed = source.parse(req.body.toString('utf8'));
   if (!parsed.ok) return refuse(parsed.error);
-  const translated = source.translate(parsed.payload, req, deps.mapping);
+  const translated = safely(() => source.translate(parsed.payload, req, deps.mapping));
   const valid: CanonicalEvent[] = [];
   const issues: string[] = [];
   const unmapped = [...translated.unmapped];
@@ -105,6 +105,15 @@ export async function translateAndStore(raw: RawRequest, req: WebhookRequest, de
     ignored: translated.ignored,
   };
   return { status: 200, body: { ...result } };
+}
+
+/** A translator that fails on a payload nobody foresaw must not lose it: it is reported as unmapped. */
+function safely(translate: () => Translation): Translation {
+  try {
+    return translate();
+  } catch (err) {
+    return { events: [], unmapped: [`the translator failed: ${(err as Error).message}`], ignored: [] };
+  }
 }
 
 function archived(source: SourceName, req: WebhookRequest, id: string): RawRequest {

@@ -12,6 +12,7 @@ import {
   type Candidate,
   type Emit,
   isObject,
+  isoFromEpochMs,
   parseJson,
   type Source,
   statusAndEtr,
@@ -48,9 +49,10 @@ export const jira: Source = {
     const fields = isObject(issue.fields) ? issue.fields : {};
     const key = typeof issue.key === 'string' ? issue.key : undefined;
     const timestamp = typeof payload.timestamp === 'number' ? payload.timestamp : undefined;
-    if (!key || timestamp === undefined) return { ...out, unmapped: ['missing issue.key or timestamp'] };
+    const at = timestamp === undefined ? undefined : isoFromEpochMs(timestamp);
+    if (!key || !at) return { ...out, unmapped: ['missing issue.key, or timestamp is not epoch milliseconds'] };
     const delivery = req.headers[IDENTIFIER] ?? `${payload.webhookEvent}:${key}:${timestamp}`;
-    const base = { ticketId: key, at: new Date(timestamp).toISOString(), ...actor(m, payload.user) };
+    const base = { ticketId: key, at, ...actor(m, payload.user) };
     let n = 0;
     const emit = (type: string, fields: Candidate = {}) =>
       out.events.push({ id: `jira:${delivery}#${n++}`, type, ...base, ...fields });

@@ -67,6 +67,12 @@ export function idOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/** An RFC 3339 timestamp from epoch milliseconds, or undefined when it is not a representable time. */
+export function isoFromEpochMs(ms: number): string | undefined {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -36,6 +36,13 @@ export class MemoryStore implements Store {
     });
   }
 
+  /** Events stored, over all tickets. */
+  get events(): number {
+    let n = 0;
+    for (const h of this.tickets.values()) n += h.size;
+    return n;
+  }
+
   async history(ticketId: string): Promise<CanonicalEvent[]> {
     return [...(this.tickets.get(ticketId)?.values() ?? [])].map((e) => structuredClone(e));
   }
