@@ -25,7 +25,7 @@ export function signed(
     const ts = new Date(opts.now ?? Date.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     headers['x-zendesk-webhook-signature-timestamp'] = ts;
     headers['x-zendesk-webhook-signature'] = createHmac('sha256', secret)
-      .update(ts + body)
+      .update(Buffer.concat([Buffer.from(ts), bytes]))
       .digest('base64');
   }
   return { headers, body };
