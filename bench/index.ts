@@ -1,5 +1,8 @@
-/** `npm run bench`: every benchmark, printing figures (never asserting them). */
+/** `npm run bench`: every benchmark, printing figures (never asserting them). Pass names to pick. */
 import { benchAudit } from './audit';
+import { benchIngest } from './ingest';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-await benchAudit();
+const all: Record<string, () => Promise<void>> = { audit: () => benchAudit(), ingest: () => benchIngest() };
+const chosen = process.argv.slice(2);
+for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -15,7 +15,7 @@ export interface LocalStore {
 /** Opens the embedded store: `data` is a folder for dynalite's LevelDB files, or undefined for memory. */
 export async function openLocalStore(data: string | undefined): Promise<LocalStore> {
   if (data) await mkdir(data, { recursive: true });
-  const engine = await startDynalite(data ? { path: data } : {});
+  const engine = await startDynalite({ thread: true, ...(data ? { path: data } : {}) });
   const client = dynamoClient(engine.endpoint);
   await ensureTable(client, TABLE);
   return {

@@ -25,7 +25,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     : Object.fromEntries(SOURCE_NAMES.map((s) => [s, [DEV_SECRET]]));
   const local = await openLocalStore(opts.memory ? undefined : (opts.data ?? '.data'));
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  const api = createApi({ store: local.store, mapping, secrets, policy, maxBodyBytes: opts.maxBody, log });
+  const stats = () => ({ store: { ...local.store.counters } });
+  const api = createApi({ store: local.store, mapping, secrets, policy, maxBodyBytes: opts.maxBody, log, stats });
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody });
   const where = opts.memory ? 'in memory (gone when it stops)' : `in ${opts.data ?? '.data'}`;
   process.stdout.write(

@@ -25,7 +25,12 @@ export interface HttpResponse {
 }
 
 export type ApiDeps = IngestDeps &
-  TicketDeps & { readonly maxBodyBytes?: number; readonly log?: (msg: string) => void };
+  TicketDeps & {
+    readonly maxBodyBytes?: number;
+    readonly log?: (msg: string) => void;
+    /** Counters shown by /healthz (the local server shows its store's write counts). */
+    readonly stats?: () => Record<string, unknown>;
+  };
 
 export const DEFAULT_MAX_BODY = 1 << 20;
 
@@ -58,7 +63,9 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Re
   const allow = (method: string): Reply | undefined =>
     req.method === method ? undefined : { status: 405, body: { error: 'method not allowed', allow: method } };
 
-  if (root === 'healthz' && parts.length === 1) return allow('GET') ?? { status: 200, body: { ok: true } };
+  if (root === 'healthz' && parts.length === 1) {
+    return allow('GET') ?? { status: 200, body: { ok: true, ...deps.stats?.() } };
+  }
   if (root === 'webhooks' && arg !== undefined && extra === undefined) {
     const refused = allow('POST');
     if (refused) return refused;

@@ -1,6 +1,7 @@
-/** The embedded DynamoDB: dynalite in this process, in memory or in a data folder. */
+/** The embedded DynamoDB: dynalite in this process or on a thread of its own, in memory or in a data folder. */
 
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
@@ -9,14 +10,16 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on a loopback port; `path` keeps the data on disk (LevelDB), else in memory. */
-export async function startDynalite(opts: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(opts.path ? { path: opts.path } : {}),
-  });
+/**
+ * Starts dynalite on a loopback port; `path` keeps the data on disk (LevelDB), else in memory.
+ * With `thread`, it runs on a worker thread of its own (what `serve` does).
+ */
+export async function startDynalite(
+  opts: { path?: string; port?: number; thread?: boolean } = {},
+): Promise<LocalDynamo> {
+  const options = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) };
+  if (opts.thread) return startOnThread(options, opts.port ?? 0);
+  const server = dynalite(options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -37,4 +40,22 @@ export function dynamoClient(endpoint?: string): DynamoDBClient {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
   });
+}
+
+async function startOnThread(options: object, port: number): Promise<LocalDynamo> {
+  const worker = new Worker(new URL('./dynalite-thread.mjs', import.meta.url), { workerData: { options, port } });
+  const reply = await new Promise<{ port?: number; error?: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  if (reply.error || reply.port === undefined) throw new Error(`dynalite did not start: ${reply.error}`);
+  return {
+    endpoint: `http://127.0.0.1:${reply.port}`,
+    close: async () => {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
 }

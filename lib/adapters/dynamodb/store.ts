@@ -3,22 +3,24 @@
  *
  * | item | pk | sk | attributes |
  * |---|---|---|---|
- * | a ticket's history | `T#<ticketId>` | `HISTORY` | `events`: map of event id -> canonical JSON; `updatedAt` |
+ * | an event of a ticket | `T#<ticketId>` | `E#<event id>` | `event`: the canonical JSON; `at` |
  * | an archived request | `RAW#<yyyy-mm-dd>` | `<receivedAt ISO>#<id>` | source, headers, body, outcome, `expiresAt` (TTL) |
  *
- * The history item is the per-ticket projection: one consistent read gives the engine everything.
- * Appending is a conditional write per event id (`attribute_not_exists(events.#id)`), so a
- * redelivery, a retry or a concurrent duplicate can never add an event twice, and nothing is ever
- * overwritten. Requests are archived in batches (group commit) so that a busy webhook endpoint
- * costs about one write request per event. Uses only what dynalite and DynamoDB Local both support
- * (no transactions, no PartiQL).
+ * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
+ * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
+ * or a concurrent duplicate can never add an event twice, and nothing is ever overwritten.
+ * Requests are archived in batches (group commit), so a busy webhook endpoint costs about one
+ * write request per event. Uses only what dynalite and DynamoDB Local both support (no
+ * transactions, no PartiQL).
  */
 import {
+  type AttributeValue,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   ResourceInUseException,
   UpdateItemCommand,
@@ -30,8 +32,6 @@ import type { SourceName } from '../../sources/types';
 import { same } from '../memory/store';
 
 const DAY = 86_400_000;
-/** Events per conditional update (the expression stays far below DynamoDB's 4 KB limit). */
-const CHUNK = 20;
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBClient;
@@ -40,7 +40,7 @@ export interface DynamoStoreOptions {
   readonly retentionDays?: number;
 }
 
-const ticketKey = (ticketId: string) => ({ pk: { S: `T#${ticketId}` }, sk: { S: 'HISTORY' } });
+const eventKey = (ticketId: string, id: string) => ({ pk: { S: `T#${ticketId}` }, sk: { S: `E#${id}` } });
 const rawKey = (raw: RawRequest) => ({
   pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
@@ -127,7 +127,7 @@ export class DynamoStore implements Store {
 
   async *archived(from: number, to: number): AsyncIterable<ArchivedRequest> {
     for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
-      let start: Record<string, never> | undefined;
+      let start: Record<string, AttributeValue> | undefined;
       do {
         const r = await this.client.send(
           new QueryCommand({
@@ -155,123 +155,66 @@ export class DynamoStore implements Store {
             ...(item.outcome?.S ? { outcome: JSON.parse(item.outcome.S) as RawOutcome } : {}),
           };
         }
-        start = r.LastEvaluatedKey as Record<string, never> | undefined;
+        start = r.LastEvaluatedKey;
       } while (start);
     }
   }
 
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
-    const outcomes: AppendOutcome[] = new Array(events.length);
     // one id twice in one call: the second is judged against the first, like any redelivery
-    const first = new Map<string, number>();
-    const byTicket = new Map<string, number[]>();
-    events.forEach((ev, i) => {
-      const seen = first.get(`${ev.ticketId}\u0000${ev.id}`);
-      if (seen !== undefined) {
-        outcomes[i] = same(events[seen] as CanonicalEvent, ev) ? 'duplicate' : 'conflict';
-        return;
-      }
-      first.set(`${ev.ticketId}\u0000${ev.id}`, i);
-      byTicket.set(ev.ticketId, [...(byTicket.get(ev.ticketId) ?? []), i]);
-    });
-    await Promise.all(
-      [...byTicket.entries()].map(async ([ticketId, indexes]) => {
-        for (let c = 0; c < indexes.length; c += CHUNK) {
-          const chunk = indexes.slice(c, c + CHUNK);
-          const list = chunk.map((i) => events[i] as CanonicalEvent);
-          if (await this.addAll(ticketId, list)) for (const i of chunk) outcomes[i] = 'added';
-          else for (const i of chunk) outcomes[i] = await this.addOne(events[i] as CanonicalEvent);
-        }
+    const first = new Map<string, CanonicalEvent>();
+    return Promise.all(
+      events.map((ev) => {
+        const key = `${ev.ticketId}\u0000${ev.id}`;
+        const earlier = first.get(key);
+        if (earlier) return Promise.resolve<AppendOutcome>(same(earlier, ev) ? 'duplicate' : 'conflict');
+        first.set(key, ev);
+        return this.add(ev);
       }),
     );
-    return outcomes;
   }
 
-  /** Adds events none of which the history holds yet, in one write; false when one is already there. */
-  private async addAll(ticketId: string, events: readonly CanonicalEvent[]): Promise<boolean> {
-    const names: Record<string, string> = { '#e': 'events' };
-    const values: Record<string, { S: string } | { N: string }> = { ':now': { N: String(Date.now()) } };
-    const sets: string[] = [];
-    const conditions: string[] = [];
-    events.forEach((ev, i) => {
-      names[`#k${i}`] = ev.id;
-      values[`:v${i}`] = { S: JSON.stringify(ev) };
-      sets.push(`#e.#k${i} = :v${i}`);
-      conditions.push(`attribute_not_exists(#e.#k${i})`);
-    });
+  /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
+  private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
     try {
       this.counters.requests++;
       this.counters.items++;
       await this.client.send(
-        new UpdateItemCommand({
+        new PutItemCommand({
           TableName: this.table,
-          Key: ticketKey(ticketId),
-          UpdateExpression: `SET ${sets.join(', ')}, updatedAt = :now`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      if (!isMissingItem(err)) throw err;
-    }
-    // the ticket has no history yet: create it with these events, unless someone just did
-    try {
-      this.counters.requests++;
-      this.counters.items++;
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: ticketKey(ticketId),
-          UpdateExpression: 'SET #e = :events, updatedAt = :now',
+          Item: { ...eventKey(ev.ticketId, ev.id), at: { S: ev.at }, event: { S: JSON.stringify(ev) } },
           ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#e': 'events' },
-          ExpressionAttributeValues: {
-            ':events': { M: Object.fromEntries(events.map((ev) => [ev.id, { S: JSON.stringify(ev) }])) },
-            ':now': { N: String(Date.now()) },
-          },
         }),
       );
-      return true;
+      return 'added';
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return this.addAll(ticketId, events);
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
-  }
-
-  /** Adds one event, or says whether the one already stored under its id is the same. */
-  private async addOne(ev: CanonicalEvent): Promise<AppendOutcome> {
-    if (await this.addAll(ev.ticketId, [ev])) return 'added';
     const r = await this.client.send(
-      new GetItemCommand({
-        TableName: this.table,
-        Key: ticketKey(ev.ticketId),
-        ProjectionExpression: '#e.#k',
-        ExpressionAttributeNames: { '#e': 'events', '#k': ev.id },
-        ConsistentRead: true,
-      }),
+      new GetItemCommand({ TableName: this.table, Key: eventKey(ev.ticketId, ev.id), ConsistentRead: true }),
     );
-    const stored = r.Item?.events?.M?.[ev.id]?.S;
+    const stored = r.Item?.event?.S;
     return stored && same(JSON.parse(stored) as CanonicalEvent, ev) ? 'duplicate' : 'conflict';
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
-    const r = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: ticketKey(ticketId), ConsistentRead: true }),
-    );
-    return Object.values(r.Item?.events?.M ?? {}).map((v) => JSON.parse(v.S as string) as CanonicalEvent);
+    const events: CanonicalEvent[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+          ExpressionAttributeValues: { ':pk': { S: `T#${ticketId}` }, ':e': { S: 'E#' } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of r.Items ?? []) events.push(JSON.parse(item.event?.S as string) as CanonicalEvent);
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return events;
   }
-}
-
-/** DynamoDB's answer to SET on a map attribute of an item (or map) that does not exist yet. */
-function isMissingItem(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    err.name === 'ValidationException' &&
-    /document path provided in the update expression is invalid/i.test(err.message)
-  );
 }
 
 /** Creates the table (local engines and tests; in AWS the CDK stack owns it). */

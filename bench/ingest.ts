@@ -1,0 +1,132 @@
+/**
+ * Ingest throughput and latency of the local server (`serve --memory`, the embedded dynalite
+ * store) at concurrency 50: signed canonical webhooks, one event per request as helpdesks send
+ * them, then batches of 10. Also the DynamoDB write requests per event, read from /healthz.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { DEV_SECRET } from '../cli/local';
+
+const BIN = join(import.meta.dirname, '../bin/escalation-auditor.mjs');
+const CONCURRENCY = 50;
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--memory', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+function post(url: string, body: string): Promise<number> {
+  const signature = createHmac('sha256', DEV_SECRET).update(body).digest('hex');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/webhooks/canonical`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-signature': `sha256=${signature}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function stats(url: string): Promise<{ requests: number; items: number }> {
+  const r = await fetch(`${url}/healthz`);
+  return ((await r.json()) as { store: { requests: number; items: number } }).store;
+}
+
+/** Event n of a stream over `tickets` tickets: each ticket is created, then updated. */
+function event(run: string, n: number, tickets: number): object {
+  const ticket = `${run}-T${n % tickets}`;
+  const at = new Date(Date.parse('2026-03-02T09:00:00Z') + n * 1000).toISOString();
+  if (n < tickets)
+    return {
+      id: `${run}-${n}`,
+      ticketId: ticket,
+      type: 'ticket.created',
+      at,
+      severity: 'P1',
+      client: { id: 'c', tier: 'enterprise' },
+    };
+  return {
+    id: `${run}-${n}`,
+    ticketId: ticket,
+    type: 'client.update',
+    at,
+    actor: { role: 'CSM' },
+    status: 'Working on it',
+    etr: at,
+  };
+}
+
+async function run(url: string, name: string, events: number, batch: number, concurrency = CONCURRENCY): Promise<void> {
+  const requests = Math.ceil(events / batch);
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const before = await stats(url);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let r = next++; r < requests; r = next++) {
+        const lines = [];
+        for (let i = r * batch; i < Math.min(events, (r + 1) * batch); i++)
+          lines.push(JSON.stringify(event(name, i, 2000)));
+        const t = performance.now();
+        const status = await post(url, lines.join('\n'));
+        latencies.push(performance.now() - t);
+        if (status !== 200) failed++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const after = await stats(url);
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] as number).toFixed(1);
+  const perEvent = (x: number) => (x / events).toFixed(2);
+  if (name === 'warmup') return;
+  console.log(
+    `${`c=${concurrency}, ${batch === 1 ? 'one event per request' : `${batch} events per request`}`.padEnd(31)} ${Math.round(
+      events / seconds,
+    )
+      .toLocaleString('en-US')
+      .padStart(7)} events/s` +
+      `  ${Math.round(requests / seconds)
+        .toLocaleString('en-US')
+        .padStart(6)} requests/s  latency p50 ${pct(50)} ms, p99 ${pct(99)} ms` +
+      `  DynamoDB: ${perEvent(after.requests - before.requests)} write requests/event (${perEvent(after.items - before.items)} items)` +
+      (failed ? `  ${failed} failed` : ''),
+  );
+}
+
+export async function benchIngest(events = 20_000): Promise<void> {
+  console.log(
+    `\n## ingest: serve --memory (embedded dynalite), ${CONCURRENCY} concurrent clients, ${events.toLocaleString('en-US')} events`,
+  );
+  const { url, child } = await startServer();
+  try {
+    await run(url, 'warmup', 2_000, 1);
+    await run(url, 'single', events, 1);
+    await run(url, 'batch', events, 10);
+    await run(url, 'calm', events / 4, 1, 10);
+  } finally {
+    child.kill();
+    agent.destroy();
+  }
+}
