@@ -2,7 +2,8 @@
  * The ports: what the use cases need from the outside world, as small interfaces. Each has an
  * in-memory fake (lib/adapters/memory) and real adapters; one contract test suite runs against all.
  */
-import type { CanonicalEvent } from './events/schema';
+import type { CanonicalEvent, Severity } from './events/schema';
+import type { RuleId } from './policy/schema';
 import type { SourceName } from './sources/types';
 
 /** What appending an event did: new, an identical redelivery, or a different event under a known id. */
@@ -47,4 +48,83 @@ export interface Store {
   append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]>;
   /** A ticket's stored events, in no particular order. */
   history(ticketId: string): Promise<CanonicalEvent[]>;
+
+  /** The timers armed for a ticket (what `reconcile` diffs against). */
+  timers(ticketId: string): Promise<Timer[]>;
+  /** Records armed timers and forgets disarmed ones. */
+  saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void>;
+  /** Every armed timer that fires at or before `until`, soonest first (the in-process timers' start-up). */
+  timersDue(until: number): Promise<Timer[]>;
+
+  /** Records a breach or warning once: false when it was already recorded. */
+  record(notice: Notice): Promise<boolean>;
+  /** A ticket's recorded breaches and warnings. */
+  notices(ticketId: string): Promise<Notice[]>;
+  /**
+   * Moves a notice from state `from` to `to`; false when it is not in `from`. With `leaseMs` it is
+   * a claim: it also takes a notice already in `to` whose lease has run out (its holder died), and
+   * the caller holds it until `now + leaseMs` or until it moves it on.
+   */
+  transition(notice: NoticeKey, from: NoticeState, to: NoticeState, now: number, leaseMs?: number): Promise<boolean>;
+}
+
+/** A timer: check `ticketId`'s obligation (`rule`, `dueAt`) at `fireAt`. */
+export interface Timer {
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly dueAt: number;
+  /** `deadline`: fires after the due time (plus the webhook-lag grace); `warning`: before it. */
+  readonly kind: 'deadline' | 'warning';
+  readonly fireAt: number;
+}
+
+export const timerKey = (t: Timer): string => `${t.kind}|${t.ticketId}|${t.rule}|${t.dueAt}`;
+
+export interface Timers {
+  /** Arms timers; arming one that is armed already changes nothing. */
+  arm(timers: readonly Timer[]): Promise<void>;
+  /** Disarms timers; disarming one that is not armed (or has fired) is fine. */
+  disarm(timers: readonly Timer[]): Promise<void>;
+}
+
+/**
+ * A recorded breach or warning. Its delivery is a little state machine, so that it is alerted
+ * once however often checks run: recorded -> alerting -> alerted, and a breach that late evidence
+ * met: -> retracted -> retracting -> retraction-alerted.
+ */
+export type NoticeState = 'recorded' | 'alerting' | 'alerted' | 'retracted' | 'retracting' | 'retraction-alerted';
+
+export interface NoticeKey {
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly dueAt: number;
+  readonly kind: 'breach' | 'warning';
+}
+
+export interface Notice extends NoticeKey {
+  readonly state: NoticeState;
+  readonly severity: Severity | undefined;
+  readonly clientTier: 'enterprise' | 'standard' | undefined;
+  readonly explanation: string;
+  readonly recordedAt: number;
+}
+
+export interface Alert {
+  /** Stable across retries: subscribers can drop a repeat. */
+  readonly alertId: string;
+  readonly kind: 'breach' | 'retraction' | 'warning';
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly dueAt: string;
+  readonly severity: Severity | undefined;
+  readonly clientTier: 'enterprise' | 'standard' | undefined;
+  readonly policy: string;
+  readonly explanation: string;
+  /** Where to read the ticket: `GET /tickets/{id}`. */
+  readonly link: string;
+  readonly raisedAt: string;
+}
+
+export interface Alerts {
+  publish(alert: Alert): Promise<void>;
 }

@@ -5,6 +5,8 @@
  * |---|---|---|---|
  * | an event of a ticket | `T#<ticketId>` | `E#<event id>` | `event`: the canonical JSON; `at` |
  * | an archived request | `RAW#<yyyy-mm-dd>` | `<receivedAt ISO>#<id>` | source, headers, body, outcome, `expiresAt` (TTL) |
+ * | an armed timer | `T#<ticketId>` | `TM#<kind>#<rule>#<dueAt>` | the timer; gsi1: `TIMERS` / `<fireAt ISO>#…` |
+ * | a breach or warning | `T#<ticketId>` | `N#<kind>#<rule>#<dueAt ISO>` | state, lease, severity, tier, explanation |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -27,7 +29,18 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { CanonicalEvent } from '../../events/schema';
-import type { AppendOutcome, ArchivedRequest, RawOutcome, RawRequest, Store } from '../../ports';
+import type { RuleId } from '../../policy/schema';
+import type {
+  AppendOutcome,
+  ArchivedRequest,
+  Notice,
+  NoticeKey,
+  NoticeState,
+  RawOutcome,
+  RawRequest,
+  Store,
+  Timer,
+} from '../../ports';
 import type { SourceName } from '../../sources/types';
 import { same } from '../memory/store';
 
@@ -41,6 +54,12 @@ export interface DynamoStoreOptions {
 }
 
 const eventKey = (ticketId: string, id: string) => ({ pk: { S: `T#${ticketId}` }, sk: { S: `E#${id}` } });
+const timerItemKey = (t: Timer) => ({ pk: { S: `T#${t.ticketId}` }, sk: { S: `TM#${t.kind}#${t.rule}#${t.dueAt}` } });
+const noticeItemKey = (n: NoticeKey) => ({
+  pk: { S: `T#${n.ticketId}` },
+  sk: { S: `N#${n.kind}#${n.rule}#${new Date(n.dueAt).toISOString()}` },
+});
+const iso = (ms: number) => new Date(ms).toISOString();
 const rawKey = (raw: RawRequest) => ({
   pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
@@ -215,6 +234,161 @@ export class DynamoStore implements Store {
     } while (start);
     return events;
   }
+
+  private async query(pk: string, prefix: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async timers(ticketId: string): Promise<Timer[]> {
+    return (await this.query(`T#${ticketId}`, 'TM#')).map(toTimer);
+  }
+
+  async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
+    const writes: WriteRequest[] = [
+      ...disarmed.map((t) => ({ DeleteRequest: { Key: timerItemKey(t) } })),
+      ...armed.map((t) => ({
+        PutRequest: {
+          Item: {
+            ...timerItemKey(t),
+            gsi1pk: { S: 'TIMERS' },
+            gsi1sk: { S: `${iso(t.fireAt)}#${t.ticketId}#${t.kind}#${t.rule}#${t.dueAt}` },
+            ticketId: { S: t.ticketId },
+            rule: { S: t.rule },
+            kind: { S: t.kind },
+            dueAt: { N: String(t.dueAt) },
+            fireAt: { N: String(t.fireAt) },
+          },
+        },
+      })),
+    ];
+    for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25));
+  }
+
+  private async batchWrite(writes: WriteRequest[]): Promise<void> {
+    let pending = writes;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+      this.counters.requests++;
+      this.counters.items += pending.length;
+      const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+      pending = r.UnprocessedItems?.[this.table] ?? [];
+    }
+  }
+
+  async timersDue(until: number): Promise<Timer[]> {
+    const timers: Timer[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :until',
+          ExpressionAttributeValues: {
+            ':p': { S: 'TIMERS' },
+            ':until': { S: until < 2.5e14 ? `${iso(until)}~` : '~' },
+          },
+          ExclusiveStartKey: start,
+        }),
+      );
+      timers.push(...(r.Items ?? []).map(toTimer));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return timers;
+  }
+
+  async record(notice: Notice): Promise<boolean> {
+    try {
+      this.counters.requests++;
+      this.counters.items++;
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...noticeItemKey(notice),
+            ticketId: { S: notice.ticketId },
+            rule: { S: notice.rule },
+            dueAt: { N: String(notice.dueAt) },
+            kind: { S: notice.kind },
+            state: { S: notice.state },
+            explanation: { S: notice.explanation },
+            recordedAt: { N: String(notice.recordedAt) },
+            ...(notice.severity ? { severity: { S: notice.severity } } : {}),
+            ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async notices(ticketId: string): Promise<Notice[]> {
+    return (await this.query(`T#${ticketId}`, 'N#')).map((item) => ({
+      ticketId: item.ticketId?.S as string,
+      rule: item.rule?.S as RuleId,
+      dueAt: Number(item.dueAt?.N),
+      kind: item.kind?.S as Notice['kind'],
+      state: item.state?.S as NoticeState,
+      explanation: item.explanation?.S as string,
+      recordedAt: Number(item.recordedAt?.N),
+      severity: item.severity?.S as Notice['severity'],
+      clientTier: item.clientTier?.S as Notice['clientTier'],
+    }));
+  }
+
+  async transition(
+    key: NoticeKey,
+    from: NoticeState,
+    to: NoticeState,
+    now: number,
+    leaseMs?: number,
+  ): Promise<boolean> {
+    try {
+      this.counters.requests++;
+      this.counters.items++;
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: noticeItemKey(key),
+          UpdateExpression: leaseMs === undefined ? 'SET #s = :to REMOVE lease' : 'SET #s = :to, lease = :lease',
+          ConditionExpression:
+            leaseMs === undefined
+              ? '#s = :from'
+              : '#s = :from OR (#s = :to AND (attribute_not_exists(lease) OR lease <= :now))',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: {
+            ':from': { S: from },
+            ':to': { S: to },
+            ...(leaseMs === undefined ? {} : { ':lease': { N: String(now + leaseMs) }, ':now': { N: String(now) } }),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
 }
 
 /** Creates the table (local engines and tests; in AWS the CDK stack owns it). */
@@ -249,4 +423,14 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+}
+
+function toTimer(item: Record<string, AttributeValue>): Timer {
+  return {
+    ticketId: item.ticketId?.S as string,
+    rule: item.rule?.S as RuleId,
+    kind: item.kind?.S as Timer['kind'],
+    dueAt: Number(item.dueAt?.N),
+    fireAt: Number(item.fireAt?.N),
+  };
 }

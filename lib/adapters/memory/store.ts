@@ -1,7 +1,20 @@
 /** The store in memory: the reference the contract tests hold the DynamoDB adapter to. */
 import { parseEvent, sameEvent } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
-import type { AppendOutcome, ArchivedRequest, RawOutcome, RawRequest, Store } from '../../ports';
+import {
+  type AppendOutcome,
+  type ArchivedRequest,
+  type Notice,
+  type NoticeKey,
+  type NoticeState,
+  type RawOutcome,
+  type RawRequest,
+  type Store,
+  type Timer,
+  timerKey,
+} from '../../ports';
+
+export const noticeKey = (n: NoticeKey): string => `${n.kind}|${n.ticketId}|${n.rule}|${n.dueAt}`;
 
 export class MemoryStore implements Store {
   private readonly raw = new Map<string, ArchivedRequest>();
@@ -34,6 +47,49 @@ export class MemoryStore implements Store {
       history.set(ev.id, structuredClone(ev));
       return 'added';
     });
+  }
+
+  private readonly armed = new Map<string, Timer>();
+  private readonly recorded = new Map<string, Notice & { lease?: number }>();
+
+  async timers(ticketId: string): Promise<Timer[]> {
+    return [...this.armed.values()].filter((t) => t.ticketId === ticketId);
+  }
+
+  async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
+    for (const t of disarmed) this.armed.delete(timerKey(t));
+    for (const t of armed) this.armed.set(timerKey(t), t);
+  }
+
+  async timersDue(until: number): Promise<Timer[]> {
+    return [...this.armed.values()].filter((t) => t.fireAt <= until).sort((a, b) => a.fireAt - b.fireAt);
+  }
+
+  async record(notice: Notice): Promise<boolean> {
+    if (this.recorded.has(noticeKey(notice))) return false;
+    this.writes++;
+    this.recorded.set(noticeKey(notice), { ...notice });
+    return true;
+  }
+
+  async notices(ticketId: string): Promise<Notice[]> {
+    return [...this.recorded.values()].filter((n) => n.ticketId === ticketId).map(({ lease, ...n }) => n);
+  }
+
+  async transition(
+    key: NoticeKey,
+    from: NoticeState,
+    to: NoticeState,
+    now: number,
+    leaseMs?: number,
+  ): Promise<boolean> {
+    const n = this.recorded.get(noticeKey(key));
+    const expired = leaseMs !== undefined && n?.state === to && (n.lease ?? 0) <= now;
+    if (!n || (n.state !== from && !expired)) return false;
+    this.writes++;
+    const { lease, ...rest } = n;
+    this.recorded.set(noticeKey(key), { ...rest, state: to, ...(leaseMs ? { lease: now + leaseMs } : {}) });
+    return true;
   }
 
   /** Events stored, over all tickets. */

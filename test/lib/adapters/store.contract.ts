@@ -1,7 +1,7 @@
 /** The Store contract: every adapter and the in-memory fake must pass the same tests. */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../lib/events/schema';
-import type { RawRequest, Store } from '../../../lib/ports';
+import type { Notice, RawRequest, Store, Timer } from '../../../lib/ports';
 
 let seq = 0;
 const event = (ticketId: string, over: Partial<Record<string, unknown>> = {}): CanonicalEvent =>
@@ -96,6 +96,53 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       const listed = [];
       for await (const r of store.archived(base, base + 86_400_000)) listed.push(r);
       expect(listed).toEqual([{ ...r1, outcome: { unmapped: ['priority null has no severity'], conflicts: [] } }, r2]);
+    });
+
+    it('keeps the armed timers per ticket and lists them all by fire time', async () => {
+      const store = await make();
+      const t = (ticketId: string, rule: Timer['rule'], fireAt: number, kind: Timer['kind'] = 'deadline'): Timer => ({
+        ticketId,
+        rule,
+        kind,
+        dueAt: fireAt - 1000,
+        fireAt,
+      });
+      const a = t('T-8', 'incident-form', 3000);
+      const b = t('T-8', 'l2-paged', 1000);
+      const c = t('T-9', 'client-update', 2000, 'warning');
+      await store.saveTimers([a, b, c], []);
+      expect((await store.timers('T-8')).sort((x, y) => x.fireAt - y.fireAt)).toEqual([b, a]);
+      expect(await store.timersDue(2000)).toEqual([b, c]);
+      await store.saveTimers([], [b, t('T-8', 'l3-engaged', 9)]);
+      expect(await store.timers('T-8')).toEqual([a]);
+      expect(await store.timersDue(Number.POSITIVE_INFINITY)).toEqual([c, a]);
+    });
+
+    it('records a breach once and moves it through its states, with leases', async () => {
+      const store = await make();
+      const n: Notice = {
+        ticketId: 'T-10',
+        rule: 'incident-form',
+        dueAt: Date.parse('2026-03-02T10:05:00Z'),
+        kind: 'breach',
+        state: 'recorded',
+        severity: 'P1',
+        clientTier: 'enterprise',
+        explanation: 'no Incident Report Form filed by the 10:05 deadline',
+        recordedAt: 1,
+      };
+      expect(await store.record(n)).toBe(true);
+      expect(await store.record({ ...n, explanation: 'again' })).toBe(false);
+      expect(await store.notices('T-10')).toEqual([n]);
+      // two checkers race for the alert: one wins the lease
+      const claims = await Promise.all([1, 2, 3].map(() => store.transition(n, 'recorded', 'alerting', 1000, 60_000)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.transition(n, 'recorded', 'alerting', 30_000, 60_000)).toBe(false);
+      // the holder died: after the lease, another checker takes it over
+      expect(await store.transition(n, 'recorded', 'alerting', 61_001, 60_000)).toBe(true);
+      expect(await store.transition(n, 'alerting', 'alerted', 61_002)).toBe(true);
+      expect(await store.transition(n, 'alerting', 'alerted', 61_003)).toBe(false);
+      expect((await store.notices('T-10'))[0]?.state).toBe('alerted');
     });
   });
 }
