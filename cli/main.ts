@@ -59,10 +59,18 @@ Examples:
     .addOption(
       new Option('--max-body <bytes>', 'largest request body accepted').default(1 << 20).argParser(integer(1, 1 << 26)),
     )
+    .addOption(
+      new Option('--grace <seconds>', 'webhook lag allowed for: deadlines are judged this long after they pass')
+        .default(30)
+        .argParser(integer(0, 86_400)),
+    )
+    .option('--alerts-file <file>', 'JSON Lines file for alerts (default: alerts.jsonl in the data folder)')
+    .option('--alerts-webhook <url>', 'also POST every alert to this URL (e.g. a Slack incoming webhook)')
     .addHelpText(
       'after',
       `
 Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, GET /tickets/{id}, GET /healthz.
+Breaches, retractions and warnings are printed here and appended to the alerts file.
 Stop it with Ctrl-C.`,
     )
     .action(async (opts) => {

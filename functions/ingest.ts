@@ -2,9 +2,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createApi, type HttpRequest } from '../lib/app/http';
-import { wire } from './wiring';
+import { wireIngest } from './wiring';
 
-const api = wire().then((w) => createApi({ ...w, log: (msg) => console.error(msg) }));
+const api = wireIngest().then((w) => createApi({ ...w, log: (msg) => console.error(msg) }));
 
 export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   const headers: Record<string, string> = {};

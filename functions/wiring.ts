@@ -1,27 +1,55 @@
 /**
- * What a Lambda needs, built once per cold start from its environment:
- * TABLE_NAME, POLICY / MAPPING (JSON or YAML text, optional), and the webhook signing secrets from
- * the SSM SecureString parameter named by SECRETS_PARAMETER (or WEBHOOK_SECRETS, for local runs).
+ * What the Lambdas need, built once per cold start from their environment:
+ * - TABLE_NAME (and DYNAMODB_ENDPOINT for a local engine);
+ * - POLICY and MAPPING: JSON or YAML text, optional;
+ * - the webhook signing secrets from the SSM SecureString parameter named by SECRETS_PARAMETER
+ *   (WEBHOOK_SECRETS for local runs);
+ * - for timers and alerts: SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN,
+ *   ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoStore } from '../lib/adapters/dynamodb/store';
+import { SchedulerTimers } from '../lib/adapters/scheduler/timers';
+import { SnsAlerts } from '../lib/adapters/sns/alerts';
+import { type LiveDeps, reconcile } from '../lib/app/live';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
 import { parseSecrets, type Secrets } from '../lib/sources/secrets';
 
-export interface Wiring {
-  readonly store: DynamoStore;
-  readonly policy: Policy;
-  readonly mapping: Mapping;
-  readonly secrets: Secrets;
-}
-
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
+}
+
+export function storeFromEnv(): DynamoStore {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  return new DynamoStore({ client: new DynamoDBClient(endpoint ? { endpoint } : {}), table: required('TABLE_NAME') });
+}
+
+export const policyFromEnv = (): Policy => (process.env.POLICY ? parsePolicy(process.env.POLICY) : DEFAULT_POLICY);
+
+/** Timers and alerts, when the environment configures them. */
+export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | undefined {
+  if (!process.env.SCHEDULE_GROUP || !process.env.ALERTS_TOPIC_ARN) return undefined;
+  return {
+    store,
+    policy,
+    timers: new SchedulerTimers({
+      client: new SchedulerClient({}),
+      group: required('SCHEDULE_GROUP'),
+      targetArn: required('CHECKER_ARN'),
+      roleArn: required('SCHEDULER_ROLE_ARN'),
+      deadLetterArn: required('TIMER_DLQ_ARN'),
+    }),
+    alerts: new SnsAlerts(new SNSClient({}), required('ALERTS_TOPIC_ARN')),
+    graceMs: Number(process.env.GRACE_SECONDS ?? 60) * 1000,
+    baseUrl: process.env.API_URL ?? '',
+  };
 }
 
 export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})): Promise<Secrets> {
@@ -31,13 +59,22 @@ export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})
   return parseSecrets(r.Parameter?.Value ?? '{}');
 }
 
-export async function wire(): Promise<Wiring> {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+export async function wireIngest() {
+  const store = storeFromEnv();
+  const policy = policyFromEnv();
+  const live = liveFromEnv(store, policy);
+  const mapping: Mapping = parseMapping(process.env.MAPPING ?? '{}');
   return {
-    store: new DynamoStore({ client, table: required('TABLE_NAME') }),
-    policy: process.env.POLICY ? parsePolicy(process.env.POLICY) : DEFAULT_POLICY,
-    mapping: parseMapping(process.env.MAPPING ?? '{}'),
+    store,
+    policy,
+    mapping,
     secrets: await loadSecrets(),
+    ...(live
+      ? {
+          changed: async (ticketIds: readonly string[]) => {
+            for (const id of ticketIds) await reconcile(id, live);
+          },
+        }
+      : {}),
   };
 }

@@ -63,33 +63,34 @@ const rule = <S extends z.ZodRawShape>(shape: S) =>
   // every field of a rule has a default, so an absent rule is its defaults
   z.strictObject({ enabled: z.boolean().default(true), ...shape }).prefault({} as never);
 
-export const RulesConfig = z
-  .strictObject({
-    'incident-form': rule({ dueMinutes: minutes.default(5) }),
-    'l2-paged': rule({
-      dueMinutes: minutes.default(5),
-      channels: z.array(z.enum(CHANNELS)).min(1).default(['page', 'phone']),
-    }),
-    'l3-engaged': rule({
-      dueMinutes: minutes.default(15),
-      channels: z.array(z.enum(CHANNELS)).min(1).default(['incident_system']),
-    }),
-    'l3-ownership': rule({ dueMinutes: minutes.default(30) }),
-    'client-update': rule({
-      everyMinutes: positiveMinutes.default(120),
-      roles: roles.min(1).default(['CSM', 'HeadOfSupport']),
-      requireStatus: z.boolean().default(true),
-      requireEtr: z.boolean().default(true),
-    }),
-    'troubleshooting-documented': rule({ dueMinutes: minutes.default(0) }),
-    'escalate-l2-tag': rule({ dueMinutes: minutes.default(5), tag: z.string().min(1).default('Escalate-L2') }),
-    'l2-resolution': rule({ workingDays: z.number().positive().finite().default(2) }),
-    'l2-communicator': rule({
-      severities: severities.default(['P0', 'P1', 'P2', 'P3']),
-      allowedRoles: roles.min(1).default(['L2', 'CSM', 'HeadOfSupport']),
-    }),
-  })
-  .prefault({});
+const ruleSettings = {
+  'incident-form': rule({ dueMinutes: minutes.default(5) }),
+  'l2-paged': rule({
+    dueMinutes: minutes.default(5),
+    channels: z.array(z.enum(CHANNELS)).min(1).default(['page', 'phone']),
+  }),
+  'l3-engaged': rule({
+    dueMinutes: minutes.default(15),
+    channels: z.array(z.enum(CHANNELS)).min(1).default(['incident_system']),
+  }),
+  'l3-ownership': rule({ dueMinutes: minutes.default(30) }),
+  'client-update': rule({
+    everyMinutes: positiveMinutes.default(120),
+    roles: roles.min(1).default(['CSM', 'HeadOfSupport']),
+    requireStatus: z.boolean().default(true),
+    requireEtr: z.boolean().default(true),
+  }),
+  'troubleshooting-documented': rule({ dueMinutes: minutes.default(0) }),
+  'escalate-l2-tag': rule({ dueMinutes: minutes.default(5), tag: z.string().min(1).default('Escalate-L2') }),
+  'l2-resolution': rule({ workingDays: z.number().positive().finite().default(2) }),
+  'l2-communicator': rule({
+    severities: severities.default(['P0', 'P1', 'P2', 'P3']),
+    allowedRoles: roles.min(1).default(['L2', 'CSM', 'HeadOfSupport']),
+  }),
+};
+
+export const RulesConfig = z.strictObject(ruleSettings).prefault({});
+const RuleName = z.enum(Object.keys(ruleSettings) as [keyof typeof ruleSettings, ...(keyof typeof ruleSettings)[]]);
 
 export const PolicyConfig = z.strictObject({
   id: z.string().min(1),
@@ -105,6 +106,14 @@ export const PolicyConfig = z.strictObject({
   criticalClientTiers: z.array(z.enum(['enterprise', 'standard'])).default(['enterprise']),
   calendar: CalendarConfig.prefault({}),
   rules: RulesConfig,
+  /** Pre-breach warnings to on-call, `leadMinutes` before a due time; off unless set. */
+  warnings: z
+    .strictObject({
+      leadMinutes: positiveMinutes,
+      /** The rules to warn about (default: all). */
+      rules: z.array(RuleName).optional(),
+    })
+    .optional(),
 });
 
 /** The policy after defaults are applied: what the engine reads. */

@@ -1,0 +1,30 @@
+/**
+ * The checker Lambda, invoked by an EventBridge Scheduler timer with `{ticketId, rule, dueAt,
+ * kind}`. It re-reads the ticket and lets the engine decide; a failure to record or publish
+ * throws, so Scheduler retries (then the dead-letter queue). Idempotent: a timer delivered twice
+ * gives one breach and one alert.
+ */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { check } from '../lib/app/live';
+import { liveFromEnv, policyFromEnv, storeFromEnv } from './wiring';
+
+const TimerEvent = z.object({
+  ticketId: z.string().min(1),
+  rule: z.string(),
+  dueAt: z.string(),
+  kind: z.string().optional(),
+});
+
+const store = storeFromEnv();
+const live = liveFromEnv(store, policyFromEnv());
+
+export const handler = middy<unknown, { breaches: number; retracted: number; warnings: number }>().handler(
+  async (event) => {
+    if (!live)
+      throw new Error('the checker needs SCHEDULE_GROUP and ALERTS_TOPIC_ARN (and the rest of its environment)');
+    const timer = TimerEvent.parse(event);
+    const r = await check(timer, live);
+    return { breaches: r.breaches, retracted: r.retracted, warnings: r.warnings };
+  },
+);

@@ -1,0 +1,211 @@
+/**
+ * Deadlines that fire, written once against the ports. After every change to a ticket and
+ * whenever one of its timers fires, `reconcile` asks the engine about the ticket and:
+ *   - records every breach now due, once, and alerts it once (the store's notice state machine);
+ *   - retracts a recorded breach that late evidence met, and publishes the retraction;
+ *   - warns ahead of a due time when the policy asks for it, once per obligation;
+ *   - arms a timer for every pending obligation and disarms the ones no longer wanted.
+ * The timer is a hint; the stored history is the truth.
+ */
+import { evaluateTicket } from '../engine/evaluate';
+import { explain } from '../engine/explain';
+import type { Obligation, TicketAudit } from '../engine/types';
+import type { Policy } from '../policy/schema';
+import {
+  type Alert,
+  type Alerts,
+  type Notice,
+  type NoticeKey,
+  type NoticeState,
+  type Store,
+  type Timer,
+  type Timers,
+  timerKey,
+} from '../ports';
+import { loadHistory } from './tickets';
+
+export interface LiveDeps {
+  readonly store: Store;
+  readonly timers: Timers;
+  readonly alerts: Alerts;
+  readonly policy: Policy;
+  /** Webhook lag allowed for: a deadline is judged this long after it passed. */
+  readonly graceMs: number;
+  /** Base URL of the ticket API, for the alerts' links. */
+  readonly baseUrl: string;
+  readonly now?: () => number;
+}
+
+/** How long a checker may hold a notice while it publishes (then another may take over). */
+const LEASE_MS = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
+
+export interface Reconciled {
+  readonly breaches: number;
+  readonly retracted: number;
+  readonly warnings: number;
+  readonly armed: number;
+  readonly disarmed: number;
+}
+
+export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Reconciled> {
+  const now = deps.now?.() ?? Date.now();
+  const { events } = await loadHistory(deps.store, ticketId);
+  // judged as of now; a breach is raised only once the grace for late webhooks has passed too
+  const audit = evaluateTicket(ticketId, events, deps.policy, now);
+  const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now);
+  const notices = await deps.store.notices(ticketId);
+
+  const known = new Map(notices.map((n) => [noticeKey(n), n]));
+  // a notice already past `recorded` has been (or is being) alerted: nothing to do for it
+  const open = (key: NoticeKey) => {
+    const state = known.get(noticeKey(key))?.state;
+    return state === undefined || state === 'recorded' || state === 'alerting';
+  };
+
+  const retracted = await retract(audit, notices, deps, now);
+  for (const breach of audit.breaches) {
+    if (judgedNow(breach) && open({ ...breach, kind: 'breach' })) await raise(breach, 'breach', audit, deps, now);
+  }
+  const warnings = await warn(audit, open, deps, now);
+
+  const wanted = wantedTimers(audit, deps, now);
+  const current = await deps.store.timers(ticketId);
+  const wantedKeys = new Set(wanted.map(timerKey));
+  const currentKeys = new Set(current.map(timerKey));
+  const arm = wanted.filter((t) => !currentKeys.has(timerKey(t)));
+  const disarm = current.filter((t) => !wantedKeys.has(timerKey(t)));
+  if (arm.length) await deps.timers.arm(arm);
+  if (disarm.length) await deps.timers.disarm(disarm);
+  if (arm.length || disarm.length) await deps.store.saveTimers(arm, disarm);
+  return {
+    breaches: audit.breaches.filter(judgedNow).length,
+    retracted,
+    warnings,
+    armed: arm.length,
+    disarmed: disarm.length,
+  };
+}
+
+/** A timer fired: the stored history decides what, if anything, is due. */
+export const check = (timer: Pick<Timer, 'ticketId'>, deps: LiveDeps): Promise<Reconciled> =>
+  reconcile(timer.ticketId, deps);
+
+/** A deadline is judged once the grace for late webhooks has passed after it. */
+const judged = (o: Obligation, graceMs: number, now: number) => o.dueAt + graceMs <= now;
+
+/** Deadline timers for every pending obligation, warning timers ahead of them when asked for. */
+function wantedTimers(audit: TicketAudit, deps: LiveDeps, now: number): Timer[] {
+  const lead = warningLead(deps.policy);
+  const timers: Timer[] = [];
+  for (const o of audit.obligations) {
+    // a breach still inside the grace for late webhooks is judged when its timer fires
+    const waiting = o.status === 'breached' && !judged(o, deps.graceMs, now);
+    if (o.status !== 'pending' && !waiting) continue;
+    const base = { ticketId: o.ticketId, rule: o.rule, dueAt: o.dueAt };
+    timers.push({ ...base, kind: 'deadline', fireAt: o.dueAt + deps.graceMs });
+    if (lead !== undefined && warnsAbout(deps.policy, o) && o.dueAt - lead > now) {
+      timers.push({ ...base, kind: 'warning', fireAt: o.dueAt - lead });
+    }
+  }
+  return timers;
+}
+
+const warningLead = (policy: Policy) => (policy.warnings ? policy.warnings.leadMinutes * 60_000 : undefined);
+const warnsAbout = (policy: Policy, o: Obligation) => !policy.warnings?.rules || policy.warnings.rules.includes(o.rule);
+
+/** Pending obligations inside their warning window get one warning each. */
+async function warn(
+  audit: TicketAudit,
+  open: (key: NoticeKey) => boolean,
+  deps: LiveDeps,
+  now: number,
+): Promise<number> {
+  const lead = warningLead(deps.policy);
+  if (lead === undefined) return 0;
+  let warned = 0;
+  for (const o of audit.obligations) {
+    if (o.status !== 'pending' || !warnsAbout(deps.policy, o) || o.dueAt - lead > now || o.dueAt <= now) continue;
+    if (!open({ ...o, kind: 'warning' })) continue;
+    if (await raise(o, 'warning', audit, deps, now)) warned++;
+  }
+  return warned;
+}
+
+/** Records the notice (once) and alerts it (once); true when this call published. */
+async function raise(
+  o: Obligation,
+  kind: 'breach' | 'warning',
+  audit: TicketAudit,
+  deps: LiveDeps,
+  now: number,
+): Promise<boolean> {
+  const notice: Notice = {
+    ticketId: o.ticketId,
+    rule: o.rule,
+    dueAt: o.dueAt,
+    kind,
+    state: 'recorded',
+    severity: o.severity,
+    clientTier: audit.clientTier,
+    explanation: explain(o, deps.policy),
+    recordedAt: now,
+  };
+  await deps.store.record(notice);
+  return deliver(notice, ['recorded', 'alerting', 'alerted'], kind, notice.explanation, deps, now);
+}
+
+/** A recorded breach the engine now finds met (late evidence) is retracted, and that is published. */
+async function retract(audit: TicketAudit, notices: readonly Notice[], deps: LiveDeps, now: number): Promise<number> {
+  let retracted = 0;
+  for (const n of notices) {
+    if (n.kind !== 'breach') continue;
+    const o = audit.obligations.find((x) => x.rule === n.rule && x.dueAt === n.dueAt);
+    if (o?.status !== 'met' || n.state === 'retraction-alerted' || n.state === 'alerting') continue;
+    const moved =
+      (await deps.store.transition(n, 'alerted', 'retracted', now)) ||
+      (await deps.store.transition(n, 'recorded', 'retracted', now)) ||
+      n.state === 'retracted' ||
+      n.state === 'retracting';
+    if (!moved) continue;
+    const why = `retracted: ${explain(o, deps.policy)}`;
+    if (await deliver(n, ['retracted', 'retracting', 'retraction-alerted'], 'retraction', why, deps, now)) retracted++;
+  }
+  return retracted;
+}
+
+/**
+ * Publishes once: claims the notice (`from` -> `claimed`, leased), publishes, then settles it
+ * (`claimed` -> `done`). A failed publish releases the claim and throws, so the platform retries.
+ */
+async function deliver(
+  key: Notice,
+  [from, claimed, done]: [NoticeState, NoticeState, NoticeState],
+  kind: Alert['kind'],
+  explanation: string,
+  deps: LiveDeps,
+  now: number,
+): Promise<boolean> {
+  if (!(await deps.store.transition(key, from, claimed, now, LEASE_MS))) return false;
+  try {
+    await deps.alerts.publish({
+      alertId: `${kind}:${key.ticketId}:${key.rule}:${iso(key.dueAt)}`,
+      kind,
+      ticketId: key.ticketId,
+      rule: key.rule,
+      dueAt: iso(key.dueAt),
+      severity: key.severity,
+      clientTier: key.clientTier,
+      policy: deps.policy.id,
+      explanation,
+      link: `${deps.baseUrl}/tickets/${encodeURIComponent(key.ticketId)}`,
+      raisedAt: iso(now),
+    });
+  } catch (err) {
+    await deps.store.transition(key, claimed, from, now);
+    throw err;
+  }
+  await deps.store.transition(key, claimed, done, now);
+  return true;
+}
