@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,11 +13,11 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-async function serve(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+async function serve(args: string[]): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
@@ -25,7 +25,17 @@ async function serve(args: string[]): Promise<{ url: string; child: ChildProcess
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
-  return { url, child };
+  return { url, child, output: () => out };
+}
+
+async function until<T>(what: () => T | undefined, seconds: number): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = what();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const stopped = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -76,6 +86,53 @@ describe('escalation-auditor serve and replay', () => {
     expect(zendeskTicket.history.map((e: { type: string }) => e.type)).toEqual(['ticket.created']);
     second.child.kill('SIGTERM');
     expect(await stopped(second.child)).toBe(0);
+  });
+
+  it('alerts a missed deadline within 10 s on the console and in the alerts file, and retracts it on late evidence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-alerts-'));
+    const file = join(dir, 'alerts.jsonl');
+    const s = await serve(['--memory', '--grace', '0', '--alerts-file', file]);
+    const post = (ev: object) => {
+      const { body, headers } = signed('canonical', ev, { secret: DEV_SECRET });
+      return fetch(`${s.url}/webhooks/canonical`, { method: 'POST', body, headers });
+    };
+    const created = Date.now() - (4 * 60 + 55) * 1000;
+    await post({
+      id: 'p1',
+      ticketId: 'T-P1',
+      type: 'ticket.created',
+      at: new Date(created).toISOString(),
+      severity: 'P1',
+      client: { id: 'c', tier: 'enterprise' },
+    });
+    const alerts = () =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { kind: string; rule: string })
+        : [];
+    const breaches = await until(() => {
+      const rules = alerts()
+        .filter((a) => a.kind === 'breach')
+        .map((a) => a.rule)
+        .sort();
+      return rules.length >= 2 ? rules : undefined;
+    }, 10);
+    expect(breaches).toEqual(['incident-form', 'l2-paged']);
+    expect(s.output()).toMatch(/BREACH T-P1 incident-form .*no Incident Report Form filed by the/);
+    expect(s.output()).toMatch(/BREACH T-P1 l2-paged/);
+
+    await post({
+      id: 'p2',
+      ticketId: 'T-P1',
+      type: 'incident_form.created',
+      at: new Date(created + 120_000).toISOString(),
+    });
+    await until(() => alerts().find((a) => a.kind === 'retraction' && a.rule === 'incident-form'), 10);
+    expect(s.output()).toMatch(/RETRACTED T-P1 incident-form/);
+    s.child.kill('SIGTERM');
+    expect(await stopped(s.child)).toBe(0);
   });
 
   it('refuses an invalid mapping file at start, naming the field', async () => {
