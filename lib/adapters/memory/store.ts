@@ -49,31 +49,42 @@ export class MemoryStore implements Store {
     });
   }
 
-  private readonly armed = new Map<string, Timer>();
-  private readonly recorded = new Map<string, Notice & { lease?: number }>();
+  /** Per ticket, by key (like the ticket's partition in DynamoDB). */
+  private readonly armed = new Map<string, Map<string, Timer>>();
+  private readonly recorded = new Map<string, Map<string, Notice & { lease?: number }>>();
+
+  private of<T>(map: Map<string, Map<string, T>>, ticketId: string): Map<string, T> {
+    const m = map.get(ticketId) ?? new Map<string, T>();
+    map.set(ticketId, m);
+    return m;
+  }
 
   async timers(ticketId: string): Promise<Timer[]> {
-    return [...this.armed.values()].filter((t) => t.ticketId === ticketId);
+    return [...(this.armed.get(ticketId)?.values() ?? [])];
   }
 
   async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
-    for (const t of disarmed) this.armed.delete(timerKey(t));
-    for (const t of armed) this.armed.set(timerKey(t), t);
+    for (const t of disarmed) this.armed.get(t.ticketId)?.delete(timerKey(t));
+    for (const t of armed) this.of(this.armed, t.ticketId).set(timerKey(t), t);
   }
 
   async timersDue(until: number): Promise<Timer[]> {
-    return [...this.armed.values()].filter((t) => t.fireAt <= until).sort((a, b) => a.fireAt - b.fireAt);
+    return [...this.armed.values()]
+      .flatMap((m) => [...m.values()])
+      .filter((t) => t.fireAt <= until)
+      .sort((a, b) => a.fireAt - b.fireAt);
   }
 
   async record(notice: Notice): Promise<boolean> {
-    if (this.recorded.has(noticeKey(notice))) return false;
+    const notices = this.of(this.recorded, notice.ticketId);
+    if (notices.has(noticeKey(notice))) return false;
     this.writes++;
-    this.recorded.set(noticeKey(notice), { ...notice });
+    notices.set(noticeKey(notice), { ...notice });
     return true;
   }
 
   async notices(ticketId: string): Promise<Notice[]> {
-    return [...this.recorded.values()].filter((n) => n.ticketId === ticketId).map(({ lease, ...n }) => n);
+    return [...(this.recorded.get(ticketId)?.values() ?? [])].map(({ lease, ...n }) => n);
   }
 
   async transition(
@@ -83,12 +94,13 @@ export class MemoryStore implements Store {
     now: number,
     leaseMs?: number,
   ): Promise<boolean> {
-    const n = this.recorded.get(noticeKey(key));
+    const notices = this.of(this.recorded, key.ticketId);
+    const n = notices.get(noticeKey(key));
     const expired = leaseMs !== undefined && n?.state === to && (n.lease ?? 0) <= now;
     if (!n || (n.state !== from && !expired)) return false;
     this.writes++;
     const { lease, ...rest } = n;
-    this.recorded.set(noticeKey(key), { ...rest, state: to, ...(leaseMs ? { lease: now + leaseMs } : {}) });
+    notices.set(noticeKey(key), { ...rest, state: to, ...(leaseMs ? { lease: now + leaseMs } : {}) });
     return true;
   }
 
