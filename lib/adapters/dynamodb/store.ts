@@ -24,6 +24,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   ResourceInUseException,
   UpdateItemCommand,
   type WriteRequest,
@@ -45,6 +46,7 @@ import type { SourceName } from '../../sources/types';
 import { same } from '../memory/store';
 
 const DAY = 86_400_000;
+type Item = Record<string, AttributeValue>;
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBClient;
@@ -114,21 +116,55 @@ export class DynamoStore implements Store {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 25);
       try {
-        let pending = batch.map((b) => b.item);
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} archive writes unprocessed`);
-          if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
-          this.counters.requests++;
-          this.counters.items += pending.length;
-          const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
-          pending = r.UnprocessedItems?.[this.table] ?? [];
-        }
+        await this.batchWrite(batch.map((b) => b.item));
         for (const b of batch) b.done();
       } catch (err) {
         for (const b of batch) b.done(err);
       }
     }
     this.flushing = false;
+  }
+
+  /** A BatchWriteItem of at most 25 writes, retrying what DynamoDB leaves unprocessed. */
+  private async batchWrite(writes: WriteRequest[]): Promise<void> {
+    let pending = writes;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+      this.counters.requests++;
+      this.counters.items += pending.length;
+      const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+      pending = r.UnprocessedItems?.[this.table] ?? [];
+    }
+  }
+
+  /** Every item a query matches, page after page (consistent reads unless on an index). */
+  private async *items(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Item> {
+    let start: Item | undefined;
+    do {
+      const r = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          ConsistentRead: input.IndexName === undefined,
+          ...input,
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield* r.Items ?? [];
+      start = r.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** The items of a partition whose sort key starts with `prefix`. */
+  private async partition(pk: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const item of this.items({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
+    })) {
+      items.push(item);
+    }
+    return items;
   }
 
   async report(raw: RawRequest, outcome: RawOutcome): Promise<void> {
@@ -146,36 +182,27 @@ export class DynamoStore implements Store {
 
   async *archived(from: number, to: number): AsyncIterable<ArchivedRequest> {
     for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const r = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': { S: `RAW#${new Date(day).toISOString().slice(0, 10)}` },
-              ':from': { S: new Date(Math.max(from, day)).toISOString() },
-              ':to': { S: `${new Date(Math.min(to, day + DAY) - 1).toISOString()}~` },
-            },
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of r.Items ?? []) {
-          const receivedAt = Number(item.receivedAt?.N);
-          if (receivedAt < from || receivedAt >= to) continue;
-          yield {
-            id: item.id?.S as string,
-            source: item.source?.S as SourceName,
-            receivedAt,
-            headers: Object.fromEntries(Object.entries(item.headers?.M ?? {}).map(([k, v]) => [k, v.S as string])),
-            body: item.body?.S as string,
-            bodyEncoding: item.bodyEncoding?.S as 'utf8' | 'base64',
-            ...(item.outcome?.S ? { outcome: JSON.parse(item.outcome.S) as RawOutcome } : {}),
-          };
-        }
-        start = r.LastEvaluatedKey;
-      } while (start);
+      const query = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': { S: `RAW#${iso(day).slice(0, 10)}` },
+          ':from': { S: iso(Math.max(from, day)) },
+          ':to': { S: `${iso(Math.min(to, day + DAY) - 1)}~` },
+        },
+      };
+      for await (const item of this.items(query)) {
+        const receivedAt = Number(item.receivedAt?.N);
+        if (receivedAt < from || receivedAt >= to) continue;
+        yield {
+          id: item.id?.S as string,
+          source: item.source?.S as SourceName,
+          receivedAt,
+          headers: Object.fromEntries(Object.entries(item.headers?.M ?? {}).map(([k, v]) => [k, v.S as string])),
+          body: item.body?.S as string,
+          bodyEncoding: item.bodyEncoding?.S as 'utf8' | 'base64',
+          ...(item.outcome?.S ? { outcome: JSON.parse(item.outcome.S) as RawOutcome } : {}),
+        };
+      }
     }
   }
 
@@ -217,45 +244,13 @@ export class DynamoStore implements Store {
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
-    const events: CanonicalEvent[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const r = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-          ExpressionAttributeValues: { ':pk': { S: `T#${ticketId}` }, ':e': { S: 'E#' } },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of r.Items ?? []) events.push(JSON.parse(item.event?.S as string) as CanonicalEvent);
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return events;
-  }
-
-  private async query(pk: string, prefix: string): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const r = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return (await this.partition(`T#${ticketId}`, 'E#')).map(
+      (item) => JSON.parse(item.event?.S as string) as CanonicalEvent,
+    );
   }
 
   async timers(ticketId: string): Promise<Timer[]> {
-    return (await this.query(`T#${ticketId}`, 'TM#')).map(toTimer);
+    return (await this.partition(`T#${ticketId}`, 'TM#')).map(toTimer);
   }
 
   async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
@@ -279,37 +274,15 @@ export class DynamoStore implements Store {
     for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25));
   }
 
-  private async batchWrite(writes: WriteRequest[]): Promise<void> {
-    let pending = writes;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
-      this.counters.requests++;
-      this.counters.items += pending.length;
-      const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
-      pending = r.UnprocessedItems?.[this.table] ?? [];
-    }
-  }
-
   async timersDue(until: number): Promise<Timer[]> {
     const timers: Timer[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const r = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :until',
-          ExpressionAttributeValues: {
-            ':p': { S: 'TIMERS' },
-            ':until': { S: until < 2.5e14 ? `${iso(until)}~` : '~' },
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      timers.push(...(r.Items ?? []).map(toTimer));
-      start = r.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.items({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :until',
+      ExpressionAttributeValues: { ':p': { S: 'TIMERS' }, ':until': { S: until < 2.5e14 ? `${iso(until)}~` : '~' } },
+    })) {
+      timers.push(toTimer(item));
+    }
     return timers;
   }
 
@@ -343,7 +316,7 @@ export class DynamoStore implements Store {
   }
 
   async notices(ticketId: string): Promise<Notice[]> {
-    return (await this.query(`T#${ticketId}`, 'N#')).map((item) => ({
+    return (await this.partition(`T#${ticketId}`, 'N#')).map((item) => ({
       ticketId: item.ticketId?.S as string,
       rule: item.rule?.S as RuleId,
       dueAt: Number(item.dueAt?.N),
@@ -425,7 +398,7 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
   }
 }
 
-function toTimer(item: Record<string, AttributeValue>): Timer {
+function toTimer(item: Item): Timer {
   return {
     ticketId: item.ticketId?.S as string,
     rule: item.rule?.S as RuleId,
