@@ -1,7 +1,8 @@
 /**
  * Ingest throughput and latency of the local server (`serve --memory`, the embedded dynalite
  * store) at concurrency 50: signed canonical webhooks, one event per request as helpdesks send
- * them, then batches of 10. Also the DynamoDB write requests per event, read from /healthz.
+ * them, then batches of 10. Each stored change is reconciled (timers armed, due breaches judged)
+ * before the answer, as in production. Also the DynamoDB write requests per event, from /healthz.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -53,7 +54,8 @@ async function stats(url: string): Promise<{ requests: number; items: number }> 
 /** Event n of a stream over `tickets` tickets: each ticket is created, then updated. */
 function event(run: string, n: number, tickets: number): object {
   const ticket = `${run}-T${n % tickets}`;
-  const at = new Date(Date.parse('2026-03-02T09:00:00Z') + n * 1000).toISOString();
+  // live traffic: stamped now, so the deadlines and timers are those of a live service
+  const at = new Date().toISOString();
   if (n < tickets)
     return {
       id: `${run}-${n}`,

@@ -49,6 +49,9 @@ export interface Store {
   /** A ticket's stored events, in no particular order. */
   history(ticketId: string): Promise<CanonicalEvent[]>;
 
+  /** A ticket's events, armed timers and recorded notices at once (one read where the store allows). */
+  ticket(ticketId: string): Promise<{ events: CanonicalEvent[]; timers: Timer[]; notices: Notice[] }>;
+
   /** The timers armed for a ticket (what `reconcile` diffs against). */
   timers(ticketId: string): Promise<Timer[]>;
   /** Records armed timers and forgets disarmed ones. */

@@ -31,6 +31,11 @@ export interface LiveDeps {
   readonly policy: Policy;
   /** Webhook lag allowed for: a deadline is judged this long after it passed. */
   readonly graceMs: number;
+  /**
+   * Breaches older than this are not alerted (default 24 h): a history imported or replayed late
+   * is audited by the engine and the reports, not paged to on-call breach by breach.
+   */
+  readonly alertHorizonMs?: number;
   /** Base URL of the ticket API, for the alerts' links. */
   readonly baseUrl: string;
   readonly now?: () => number;
@@ -38,6 +43,7 @@ export interface LiveDeps {
 
 /** How long a checker may hold a notice while it publishes (then another may take over). */
 const LEASE_MS = 60_000;
+const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
 
@@ -54,7 +60,8 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   const { events } = await loadHistory(deps.store, ticketId);
   // judged as of now; a breach is raised only once the grace for late webhooks has passed too
   const audit = evaluateTicket(ticketId, events, deps.policy, now);
-  const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now);
+  const horizon = now - (deps.alertHorizonMs ?? DAY);
+  const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now) && o.dueAt >= horizon;
   const notices = await deps.store.notices(ticketId);
 
   const known = new Map(notices.map((n) => [noticeKey(n), n]));

@@ -156,12 +156,16 @@ export class DynamoStore implements Store {
   }
 
   /** The items of a partition whose sort key starts with `prefix`. */
-  private async partition(pk: string, prefix: string): Promise<Item[]> {
+  private async partition(pk: string, prefix?: string): Promise<Item[]> {
     const items: Item[] = [];
-    for await (const item of this.items({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
-    })) {
+    // DynamoDB refuses an empty string in a key condition: no prefix, no begins_with
+    const query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'> = prefix
+      ? {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
+        }
+      : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } };
+    for await (const item of this.items(query)) {
       items.push(item);
     }
     return items;
@@ -244,9 +248,14 @@ export class DynamoStore implements Store {
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
-    return (await this.partition(`T#${ticketId}`, 'E#')).map(
-      (item) => JSON.parse(item.event?.S as string) as CanonicalEvent,
-    );
+    return (await this.partition(`T#${ticketId}`, 'E#')).map(toEvent);
+  }
+
+  /** One query over the ticket's partition: its events, timers and notices. */
+  async ticket(ticketId: string) {
+    const items = await this.partition(`T#${ticketId}`);
+    const of = (prefix: string) => items.filter((item) => item.sk?.S?.startsWith(prefix));
+    return { events: of('E#').map(toEvent), timers: of('TM#').map(toTimer), notices: of('N#').map(toNotice) };
   }
 
   async timers(ticketId: string): Promise<Timer[]> {
@@ -316,17 +325,7 @@ export class DynamoStore implements Store {
   }
 
   async notices(ticketId: string): Promise<Notice[]> {
-    return (await this.partition(`T#${ticketId}`, 'N#')).map((item) => ({
-      ticketId: item.ticketId?.S as string,
-      rule: item.rule?.S as RuleId,
-      dueAt: Number(item.dueAt?.N),
-      kind: item.kind?.S as Notice['kind'],
-      state: item.state?.S as NoticeState,
-      explanation: item.explanation?.S as string,
-      recordedAt: Number(item.recordedAt?.N),
-      severity: item.severity?.S as Notice['severity'],
-      clientTier: item.clientTier?.S as Notice['clientTier'],
-    }));
+    return (await this.partition(`T#${ticketId}`, 'N#')).map(toNotice);
   }
 
   async transition(
@@ -406,4 +405,22 @@ function toTimer(item: Item): Timer {
     dueAt: Number(item.dueAt?.N),
     fireAt: Number(item.fireAt?.N),
   };
+}
+
+function toNotice(item: Item): Notice {
+  return {
+    ticketId: item.ticketId?.S as string,
+    rule: item.rule?.S as RuleId,
+    dueAt: Number(item.dueAt?.N),
+    kind: item.kind?.S as Notice['kind'],
+    state: item.state?.S as NoticeState,
+    explanation: item.explanation?.S as string,
+    recordedAt: Number(item.recordedAt?.N),
+    severity: item.severity?.S as Notice['severity'],
+    clientTier: item.clientTier?.S as Notice['clientTier'],
+  };
+}
+
+function toEvent(item: Item): CanonicalEvent {
+  return JSON.parse(item.event?.S as string) as CanonicalEvent;
 }

@@ -59,6 +59,14 @@ export class MemoryStore implements Store {
     return m;
   }
 
+  async ticket(ticketId: string) {
+    return {
+      events: await this.history(ticketId),
+      timers: await this.timers(ticketId),
+      notices: await this.notices(ticketId),
+    };
+  }
+
   async timers(ticketId: string): Promise<Timer[]> {
     return [...(this.armed.get(ticketId)?.values() ?? [])];
   }

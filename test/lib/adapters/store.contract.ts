@@ -113,6 +113,9 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await store.saveTimers([a, b, c], []);
       expect((await store.timers('T-8')).sort((x, y) => x.fireAt - y.fireAt)).toEqual([b, a]);
       expect(await store.timersDue(2000)).toEqual([b, c]);
+      const whole = await store.ticket('T-8');
+      expect(whole.timers.sort((x, y) => x.fireAt - y.fireAt)).toEqual([b, a]);
+      expect(whole.events).toEqual([]);
       await store.saveTimers([], [b, t('T-8', 'l3-engaged', 9)]);
       expect(await store.timers('T-8')).toEqual([a]);
       expect(await store.timersDue(Number.POSITIVE_INFINITY)).toEqual([c, a]);
@@ -134,6 +137,7 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await store.record(n)).toBe(true);
       expect(await store.record({ ...n, explanation: 'again' })).toBe(false);
       expect(await store.notices('T-10')).toEqual([n]);
+      expect((await store.ticket('T-10')).notices).toEqual([n]);
       // two checkers race for the alert: one wins the lease
       const claims = await Promise.all([1, 2, 3].map(() => store.transition(n, 'recorded', 'alerting', 1000, 60_000)));
       expect(claims.filter(Boolean)).toHaveLength(1);

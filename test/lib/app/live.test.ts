@@ -118,6 +118,17 @@ describe('reconcile and check', () => {
     expect(s.armed()).toEqual([]);
   });
 
+  it('does not page on-call for breaches older than the alert horizon', async () => {
+    const s = setup();
+    s.clock.now = T0 + 30 * 60 * MIN; // 30 hours later: the ticket was imported late
+    await s.created();
+    await reconcile('T-1', s.deps);
+    // only the 2-hourly windows of the last 24 hours
+    expect(s.sent().every((a) => a.startsWith('breach client-update'))).toBe(true);
+    expect(s.sent()).toHaveLength(13); // Mon 16:00 to Tue 16:00, both included
+    expect(s.armed()).toEqual(['deadline client-update 18:00']);
+  });
+
   it('throws when publishing fails; the retried check publishes exactly once', async () => {
     const s = setup();
     await s.created();
