@@ -3,9 +3,8 @@
  * severities: this file says where each comes from. What it does not say is not guessed: such a
  * payload is archived and reported as unmapped. `examples/mapping.yaml` documents every field.
  */
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeIssues } from '../events/parse';
+import { parseConfig } from '../config';
 import { CHANNELS, CLIENT_TIERS, Role, Severity } from '../events/schema';
 
 const ClientTier = z.enum(CLIENT_TIERS);
@@ -115,21 +114,7 @@ export type ZendeskMapping = z.infer<typeof Zendesk>;
 export type JiraMapping = z.infer<typeof Jira>;
 export type PagerDutyMapping = z.infer<typeof PagerDuty>;
 
-export class MappingError extends Error {
-  override name = 'MappingError';
-}
-
-export function parseMapping(text: string): Mapping {
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new MappingError(`not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const r = MappingConfig.safeParse(value ?? {});
-  if (!r.success) throw new MappingError(describeIssues(r.error.issues, 'mapping'));
-  return r.data;
-}
+export const parseMapping = (text: string): Mapping => parseConfig(text, MappingConfig, 'mapping', {});
 
 /** Looks a vendor value up in a severity table, ignoring case. */
 export function severityOf(values: Record<string, Severity>, vendor: unknown): Severity | undefined {

@@ -1,7 +1,6 @@
 /** Webhook signing secrets per source: one, or several during a rotation. */
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeIssues } from '../events/parse';
+import { parseConfig } from '../config';
 import { SOURCE_NAMES, type SourceName } from './types';
 
 export type Secrets = Partial<Record<SourceName, string[]>>;
@@ -13,7 +12,6 @@ const SecretsConfig = z.partialRecord(
 
 /** Reads `{ zendesk: "secret", jira: ["new", "old"] }` from JSON or YAML text. */
 export function parseSecrets(text: string): Secrets {
-  const r = SecretsConfig.safeParse(parseYaml(text) ?? {});
-  if (!r.success) throw new Error(describeIssues(r.error.issues, 'secrets'));
-  return Object.fromEntries(Object.entries(r.data).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+  const secrets = parseConfig(text, SecretsConfig, 'secrets', {});
+  return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
 }
