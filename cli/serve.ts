@@ -5,6 +5,8 @@ import { startHttpServer } from '../lib/adapters/local/http-server';
 import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
 import { check, type LiveDeps, reconcile } from '../lib/app/live';
+import { TicketQueue } from '../lib/app/queue';
+import { replay } from '../lib/app/replay';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadSecretsFile, type Secrets } from './config';
 import { DEV_SECRET, openLocalStore } from './local';
@@ -47,10 +49,16 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     Date.now,
     (t, err) => log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
   );
-  const stats = () => ({ store: { ...local.store.counters }, timers: timers.size });
-  const changed = async (ticketIds: readonly string[]) => {
-    if (live.deps) for (const id of ticketIds) await reconcile(id, live.deps);
-  };
+  // reconciling is off the request path: a webhook is answered once its events are stored
+  const queue = new TicketQueue(
+    async (id) => {
+      if (live.deps) await reconcile(id, live.deps);
+    },
+    4,
+    (id, err) => log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
+  );
+  const stats = () => ({ store: { ...local.store.counters }, timers: timers.size, reconciling: queue.size });
+  const changed = async (ticketIds: readonly string[]) => queue.add(ticketIds);
   const api = createApi({
     store: local.store,
     mapping,
@@ -64,6 +72,12 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody });
   live.deps = { store: local.store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
   timers.start(await local.store.timersDue(Number.POSITIVE_INFINITY));
+  // after a crash, tickets changed just before it may not have been reconciled: the archive of the
+  // last hour names them (stored events come back as duplicates and queue their tickets again)
+  const now = Date.now();
+  void replay(now - 3_600_000, now, { store: local.store, mapping, secrets, changed }).catch((err) =>
+    log(`recovery replay failed: ${(err as Error).message}`),
+  );
 
   const where = data ? `in ${data}` : 'in memory (gone when it stops)';
   process.stdout.write(
@@ -82,8 +96,9 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
   return {
     url: server.url,
     close: async () => {
-      timers.stop();
       await server.close();
+      await queue.idle();
+      timers.stop();
       await local.close();
     },
   };

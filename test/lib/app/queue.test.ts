@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { TicketQueue } from '../../../lib/app/queue';
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('ticket queue', () => {
+  it('coalesces a ticket added while it waits, and redoes one added while it runs', async () => {
+    const done: string[] = [];
+    let release: (() => void) | undefined;
+    const queue = new TicketQueue(async (id) => {
+      if (id === 'A' && !done.includes('A')) await new Promise<void>((r) => (release = r));
+      done.push(id);
+    }, 1);
+    queue.add(['A']);
+    await tick();
+    queue.add(['B', 'B', 'A']); // A is running: it must run again; B waits once
+    queue.add(['B']);
+    release?.();
+    await queue.idle();
+    expect(done).toEqual(['A', 'B', 'A']);
+  });
+
+  it('never runs one ticket twice at once, and retries a failure', async () => {
+    let running = 0;
+    let max = 0;
+    let failures = 1;
+    const done: string[] = [];
+    const queue = new TicketQueue(async (id) => {
+      running++;
+      max = Math.max(max, running);
+      await tick();
+      running--;
+      if (id === 'C' && failures-- > 0) throw new Error('store unavailable');
+      done.push(id);
+    }, 4);
+    queue.add(['C']);
+    queue.add(['C', 'D']);
+    await queue.idle();
+    await new Promise((r) => setTimeout(r, 1_100));
+    await queue.idle();
+    expect(done.filter((d) => d === 'C').length).toBeGreaterThanOrEqual(1);
+    expect(done).toContain('D');
+    expect(max).toBeLessThanOrEqual(2);
+  });
+});
