@@ -1,0 +1,170 @@
+/**
+ * The weekly compliance figures, aggregated from the engine's obligations (never re-deriving a
+ * rule): an ISO week in the policy's time zone; per rule and per severity the obligations due,
+ * met and breached, compliance, near misses and the time to evidence; the breaches with the
+ * engine's explanations; the findings; the trend over the previous weeks.
+ */
+import { DateTime } from 'luxon';
+import { explain } from '../engine/explain';
+import { RULE_IDS } from '../engine/rules';
+import type { Finding, Obligation, TicketAudit } from '../engine/types';
+import { SEVERITIES, type Severity } from '../events/schema';
+import type { Policy, RuleId } from '../policy/schema';
+
+export interface Week {
+  /** ISO week, e.g. 2026-W10. */
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The ISO week `2026-W10` in `zone`: Monday 00:00 to the next Monday 00:00, local time. */
+export function isoWeek(id: string, zone: string): Week {
+  const m = /^(\d{4})-W(\d{2})$/.exec(id);
+  const start = m
+    ? DateTime.fromObject({ weekYear: Number(m[1]), weekNumber: Number(m[2]), weekday: 1 }, { zone })
+    : undefined;
+  if (!start?.isValid || start.weekNumber !== Number(m?.[2]))
+    throw new RangeError(`${id} is not an ISO week such as 2026-W10`);
+  return { id, start: start.toMillis(), end: start.plus({ weeks: 1 }).toMillis() };
+}
+
+/** The ISO week an instant falls in, in `zone`. */
+export function weekOf(ms: number, zone: string): string {
+  const d = DateTime.fromMillis(ms, { zone });
+  return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
+}
+
+export function previousWeeks(week: Week, n: number, zone: string): Week[] {
+  return Array.from({ length: n }, (_, i) =>
+    isoWeek(
+      weekOf(
+        DateTime.fromMillis(week.start, { zone })
+          .minus({ weeks: n - i })
+          .toMillis(),
+        zone,
+      ),
+      zone,
+    ),
+  );
+}
+
+export interface Tally {
+  /** Obligations that fell due in the week and were judged: met + breached. */
+  readonly due: number;
+  readonly met: number;
+  readonly breached: number;
+  /** met / due, or null when nothing was due. */
+  readonly compliance: number | null;
+  /** Met in the last 10% of the time allowed. */
+  readonly nearMisses: number;
+  /** Median and 90th percentile of the time from the clock start to the evidence, for met ones (ms). */
+  readonly timeToEvidence: { readonly median: number | null; readonly p90: number | null };
+}
+
+export interface ReportBreach {
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly severity: Severity | undefined;
+  readonly dueAt: number;
+  readonly explanation: string;
+}
+
+export interface WeeklyReport {
+  readonly week: Week;
+  readonly policy: { readonly id: string; readonly version: string; readonly timeZone: string };
+  readonly tickets: number;
+  readonly total: Tally;
+  readonly byRule: Readonly<Record<RuleId, Tally>>;
+  readonly bySeverity: Readonly<Partial<Record<Severity, Tally>>>;
+  readonly breaches: readonly ReportBreach[];
+  readonly findings: readonly Finding[];
+  /** The previous weeks and this one, oldest first. */
+  readonly trend: readonly {
+    readonly week: string;
+    readonly due: number;
+    readonly breached: number;
+    readonly compliance: number | null;
+  }[];
+  /** Every judged obligation due in the week (the CSV). */
+  readonly obligations: readonly Obligation[];
+}
+
+const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached';
+const within = (o: Obligation, w: Week) => o.dueAt >= w.start && o.dueAt < w.end;
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export function tally(obligations: readonly Obligation[]): Tally {
+  const met = obligations.filter((o) => o.status === 'met');
+  const breached = obligations.filter((o) => o.status === 'breached').length;
+  const times = met
+    .filter((o) => o.evidence && o.dueAt > o.startAt)
+    .map((o) => Math.max(0, (o.evidence?.at ?? o.startAt) - o.startAt))
+    .sort((a, b) => a - b);
+  const nearMisses = met.filter(
+    (o) => o.evidence && o.dueAt > o.startAt && o.evidence.at > o.dueAt - 0.1 * (o.dueAt - o.startAt),
+  ).length;
+  const due = met.length + breached;
+  return {
+    due,
+    met: met.length,
+    breached,
+    compliance: due ? met.length / due : null,
+    nearMisses,
+    timeToEvidence: { median: percentile(times, 50), p90: percentile(times, 90) },
+  };
+}
+
+/**
+ * The report of `week` from audits taken as of the week's end (or later). Retracted breaches are
+ * not counted: the engine sees the late evidence and calls those obligations met.
+ */
+export function aggregateWeek(
+  audits: readonly TicketAudit[],
+  policy: Policy,
+  week: Week,
+  trendWeeks = 4,
+): WeeklyReport {
+  const zone = policy.calendar.timeZone;
+  const all = audits.flatMap((a) => a.obligations).filter(judged);
+  const obligations = all
+    .filter((o) => within(o, week))
+    .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1));
+  const byRule = Object.fromEntries(
+    RULE_IDS.map((id) => [id, tally(obligations.filter((o) => o.rule === id))]),
+  ) as Record<RuleId, Tally>;
+  const bySeverity: Partial<Record<Severity, Tally>> = {};
+  for (const s of SEVERITIES) {
+    const of = obligations.filter((o) => o.severity === s);
+    if (of.length) bySeverity[s] = tally(of);
+  }
+  const ticketsInWeek = new Set(obligations.map((o) => o.ticketId));
+  const trend = [...previousWeeks(week, trendWeeks, zone), week].map((w) => {
+    const t = tally(all.filter((o) => within(o, w)));
+    return { week: w.id, due: t.due, breached: t.breached, compliance: t.compliance };
+  });
+  return {
+    week,
+    policy: { id: policy.id, version: policy.version, timeZone: zone },
+    tickets: ticketsInWeek.size,
+    total: tally(obligations),
+    byRule,
+    bySeverity,
+    breaches: obligations
+      .filter((o) => o.status === 'breached')
+      .map((o) => ({
+        ticketId: o.ticketId,
+        rule: o.rule,
+        severity: o.severity,
+        dueAt: o.dueAt,
+        explanation: explain(o, policy),
+      })),
+    findings: audits.flatMap((a) => a.findings).filter((f) => ticketsInWeek.has(f.ticketId)),
+    trend,
+    obligations,
+  };
+}
