@@ -4,6 +4,7 @@ import { audit } from './audit';
 import { UsageError } from './config';
 import { FORMATS } from './render';
 import { replayCommand } from './replay';
+import { REPORT_FORMATS, reportCommand } from './report';
 import { serve } from './serve';
 
 export function program(): Command {
@@ -80,6 +81,21 @@ Stop it with Ctrl-C.`,
         process.once('SIGTERM', resolve);
       });
       await running.close();
+    });
+
+  cli
+    .command('report')
+    .description(
+      "One ISO week's compliance report (per rule and severity, near misses, trend, breaches) from an export.",
+    )
+    .requiredOption('--week <week>', 'the ISO week, e.g. 2026-W10, in the policy time zone')
+    .requiredOption('--events <file>', 'JSON Lines of canonical events, or - for standard input')
+    .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('markdown'))
+    .option('--out <dir>', 'write <policy>-<week>.<ext> into this folder instead of standard output')
+    .option('--skip-invalid', 'report on the valid lines instead of refusing the input')
+    .action(async (opts) => {
+      process.exitCode = await reportCommand(opts);
     });
 
   cli

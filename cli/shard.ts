@@ -4,6 +4,8 @@
  * on its own thread; the engine itself is the same single-ticket function everywhere.
  */
 import { type AuditResult, auditTickets } from '../lib/engine/audit';
+import { evaluateTicket } from '../lib/engine/evaluate';
+import type { TicketAudit } from '../lib/engine/types';
 import { EventLog } from '../lib/events/history';
 import { parseLine } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
@@ -91,5 +93,10 @@ export class Shard {
 
   audit(policy: Policy, asOf: number, onTicket?: (done: number) => void): AuditResult {
     return auditTickets(this.log.tickets, policy, asOf, onTicket);
+  }
+
+  /** Every ticket's audit, with its obligations (for the weekly report). */
+  audits(policy: Policy, asOf: number): TicketAudit[] {
+    return [...this.log.tickets].map(([id, history]) => evaluateTicket(id, history, policy, asOf));
   }
 }

@@ -1,0 +1,112 @@
+/** The weekly report as JSON, CSV (one row per obligation) and Markdown. */
+import { duration, explain } from '../engine/explain';
+import type { Policy } from '../policy/schema';
+import type { Tally, WeeklyReport } from './aggregate';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+const time = (ms: number | null) => (ms === null ? '-' : duration(ms));
+
+export function reportJson(r: WeeklyReport): object {
+  return {
+    week: r.week.id,
+    from: iso(r.week.start),
+    to: iso(r.week.end),
+    policy: r.policy,
+    tickets: r.tickets,
+    total: r.total,
+    byRule: r.byRule,
+    bySeverity: r.bySeverity,
+    trend: r.trend,
+    breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
+    findings: r.findings,
+  };
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function reportCsv(r: WeeklyReport, policy: Policy): string {
+  const head = [
+    'ticketId',
+    'rule',
+    'severity',
+    'status',
+    'startAt',
+    'dueAt',
+    'evidenceAt',
+    'evidenceEventId',
+    'explanation',
+  ];
+  const rows = r.obligations.map((o) => [
+    o.ticketId,
+    o.rule,
+    o.severity,
+    o.status,
+    iso(o.startAt),
+    iso(o.dueAt),
+    o.evidence ? iso(o.evidence.at) : '',
+    o.evidence?.eventId,
+    explain(o, policy),
+  ]);
+  return `${[head, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
+const row = (name: string, t: Tally) => [
+  name,
+  String(t.due),
+  String(t.met),
+  String(t.breached),
+  pct(t.compliance),
+  String(t.nearMisses),
+  time(t.timeToEvidence.median),
+  time(t.timeToEvidence.p90),
+];
+
+const table = (head: string[], rows: string[][]) =>
+  [head, head.map(() => '---'), ...rows]
+    .map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)
+    .join('\n');
+
+export function reportMarkdown(r: WeeklyReport): string {
+  const head = ['', 'Due', 'Met', 'Breached', 'Compliance', 'Near misses', 'Median time to evidence', 'p90'];
+  return [
+    `# ${r.policy.id} compliance, week ${r.week.id}`,
+    '',
+    `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · ${r.tickets} tickets · ` +
+      `${r.total.due} obligations due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}`,
+    '',
+    '## By rule',
+    '',
+    table(head, [row('All rules', r.total), ...Object.entries(r.byRule).map(([rule, t]) => row(rule, t))]),
+    '',
+    '## By severity',
+    '',
+    table(
+      head,
+      Object.entries(r.bySeverity).map(([s, t]) => row(s, t)),
+    ),
+    '',
+    '## Trend',
+    '',
+    table(
+      ['Week', 'Due', 'Breached', 'Compliance'],
+      r.trend.map((t) => [t.week, String(t.due), String(t.breached), pct(t.compliance)]),
+    ),
+    '',
+    '## Breaches',
+    '',
+    r.breaches.length
+      ? table(
+          ['Due', 'Ticket', 'Severity', 'Rule', 'What happened'],
+          r.breaches.map((b) => [iso(b.dueAt), b.ticketId, b.severity ?? '-', b.rule, b.explanation]),
+        )
+      : 'None.',
+    '',
+    ...(r.findings.length
+      ? ['## Findings (for review, not breaches)', '', ...r.findings.map((f) => `- ${f.ticketId}: ${f.message}`), '']
+      : []),
+  ].join('\n');
+}
