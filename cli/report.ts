@@ -2,15 +2,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aggregateWeek, isoWeek, type Week } from '../lib/report/aggregate';
+import { reportHtml } from '../lib/report/html';
 import { reportCsv, reportJson, reportMarkdown } from '../lib/report/render';
 import { loadPolicyFile, UsageError } from './config';
 import { eachLine, openSource } from './lines';
 import { count } from './progress';
 import { Shard } from './shard';
 
-export type ReportFormat = 'json' | 'csv' | 'markdown';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'markdown'];
-const EXTENSION: Record<ReportFormat, string> = { json: 'json', csv: 'csv', markdown: 'md' };
+export type ReportFormat = 'html' | 'json' | 'csv' | 'markdown';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'json', 'csv', 'markdown'];
+const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
 
 export interface ReportOptions {
   week: string;
@@ -63,7 +64,9 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
       ? `${JSON.stringify(reportJson(report), null, 2)}\n`
       : opts.format === 'csv'
         ? reportCsv(report, policy)
-        : reportMarkdown(report);
+        : opts.format === 'html'
+          ? reportHtml(report)
+          : reportMarkdown(report);
   if (!opts.out) {
     out.write(text);
     return 0;

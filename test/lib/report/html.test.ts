@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Shard } from '../../../cli/shard';
+import { launchChromium } from '../../../lib/adapters/local/browser';
+import { DEFAULT_POLICY } from '../../../lib/policy/schema';
+import { aggregateWeek, isoWeek } from '../../../lib/report/aggregate';
+import { reportHtml } from '../../../lib/report/html';
+
+const lines = readFileSync(join(import.meta.dirname, '../../../examples/export.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean);
+const shard = new Shard(0, 1);
+shard.add(
+  lines,
+  lines.map((_, i) => i + 1),
+);
+const week = isoWeek('2026-W10', 'UTC');
+const report = aggregateWeek(shard.audits(DEFAULT_POLICY, week.end), DEFAULT_POLICY, week);
+const html = reportHtml(report);
+
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 60_000);
+afterAll(() => browser?.close());
+
+describe('the HTML report in headless Chromium', () => {
+  it('renders its tables and charts, with no console errors and nothing fetched', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.setContent(html, { waitUntil: 'load' });
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('data:') && u !== 'about:blank')).toEqual([]);
+    expect(await page.title()).toBe('CS-POL-001 compliance, week 2026-W10');
+    expect(await page.locator('table').count()).toBe(3);
+    const charts = page.locator('svg[role="img"]');
+    expect(await charts.count()).toBe(2);
+    // one bar per rule with obligations due, one column per week of the trend
+    expect(await charts.nth(0).locator('rect[fill]:not([fill="#eef1f4"])').count()).toBe(9);
+    expect(await charts.nth(1).locator('rect').count()).toBe(5);
+    const box = await charts.nth(0).boundingBox();
+    expect(box?.width).toBeGreaterThan(600);
+    // the breach table lists every breach, with the engine's explanations
+    const rows = page.locator('table').nth(2).locator('tbody tr');
+    expect(await rows.count()).toBe(report.breaches.length);
+    expect(await rows.first().textContent()).toContain(
+      'Incident Report Form filed 10:07, 2 min after the 10:05 deadline',
+    );
+  });
+
+  it('escapes what it shows', () => {
+    const hostile = reportHtml({
+      ...report,
+      breaches: [
+        {
+          ticketId: '<script>alert(1)</script>',
+          rule: 'incident-form',
+          severity: 'P1',
+          dueAt: week.start,
+          explanation: 'x & y',
+        },
+      ],
+    });
+    expect(hostile).not.toContain('<script>');
+    expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
