@@ -1,11 +1,12 @@
 /**
  * One measured run in a fresh process: `bare FILE` reads, JSON.parses and groups the lines by
- * ticket; `audit FILE` runs the real `audit` command on the same file (JSON output, discarded).
- * Prints {ms, maxRssMb, events} as JSON.
+ * ticket; `audit FILE` runs the real `audit` command on the same file (JSON output, discarded);
+ * `report FILE WEEK` runs the real `report` command (HTML, discarded). Prints {ms, maxRssMb}.
  */
 import { Writable } from 'node:stream';
 import { audit } from '../cli/audit';
 import { eachLine, openSource } from '../cli/lines';
+import { reportCommand } from '../cli/report';
 
 const [mode, file, asOf, threads] = process.argv.slice(2) as [string, string, string, string];
 const sink = new Writable({ write: (_chunk, _enc, done) => done() });
@@ -21,6 +22,9 @@ if (mode === 'bare') {
     if (list) list.push(e);
     else tickets.set(e.ticketId, [e]);
   });
+} else if (mode === 'report') {
+  const code = await reportCommand({ week: asOf, events: file, format: 'html' }, sink);
+  if (code !== 0) throw new Error(`report exited ${code}`);
 } else {
   const code = await audit({ events: file, asOf, format: 'json', progress: false, threads: Number(threads) }, sink);
   if (code !== 0) throw new Error(`audit exited ${code}`);

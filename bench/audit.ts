@@ -14,15 +14,16 @@ interface Run {
   maxRssMb: number;
 }
 
-function measure(mode: 'bare' | 'audit', file: string, threads = 1): Run {
+export function measure(mode: 'bare' | 'audit' | 'report', file: string, threads = 1, asOf = AS_OF): Run {
   const script = join(import.meta.dirname, 'audit-run.ts');
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script, mode, file, AS_OF, String(threads)], {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, mode, file, asOf, String(threads)], {
     encoding: 'utf8',
   });
   return JSON.parse(out) as Run;
 }
 
-export async function benchAudit(tickets = 100_000): Promise<void> {
+/** The generated export of `tickets` tickets (made once, then reused). */
+export async function exportFile(tickets = 100_000): Promise<string> {
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `export-${tickets}.jsonl`);
   if (!existsSync(file)) {
@@ -30,6 +31,11 @@ export async function benchAudit(tickets = 100_000): Promise<void> {
     const n = await writeExport(file, tickets, WEEK);
     console.log(`generated ${n.toLocaleString('en-US')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  return file;
+}
+
+export async function benchAudit(tickets = 100_000): Promise<void> {
+  const file = await exportFile(tickets);
   const lines = execFileSync('wc', ['-l', file], { encoding: 'utf8' }).trim().split(' ')[0];
   const events = Number(lines);
   console.log(

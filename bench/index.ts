@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, printing figures (never asserting them). Pass names to pick. */
 import { benchAudit } from './audit';
 import { benchIngest } from './ingest';
+import { benchReport } from './report';
 import { benchTimers } from './timers';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -8,6 +9,7 @@ const all: Record<string, () => Promise<void>> = {
   audit: () => benchAudit(),
   ingest: () => benchIngest(),
   timers: () => benchTimers(),
+  report: () => benchReport(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();
