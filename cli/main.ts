@@ -89,7 +89,8 @@ Stop it with Ctrl-C.`,
       "One ISO week's compliance report (per rule and severity, near misses, trend, breaches) from an export.",
     )
     .requiredOption('--week <week>', 'the ISO week, e.g. 2026-W10, in the policy time zone')
-    .requiredOption('--events <file>', 'JSON Lines of canonical events, or - for standard input')
+    .option('--events <file>', 'an export (JSON Lines of canonical events, or - for standard input)')
+    .option('--data <dir>', 'without --events: the embedded store of serve (stop serve first)', '.data')
     .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('markdown'))
     .option('--out <dir>', 'write <policy>-<week>.<ext> into this folder instead of standard output')

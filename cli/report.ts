@@ -1,11 +1,14 @@
 /** `escalation-auditor report`: one week's compliance report from an export. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { aggregateWeek, isoWeek, type Week } from '../lib/report/aggregate';
+import { weeklyReport } from '../lib/app/weekly';
+import type { Policy } from '../lib/policy/schema';
+import { aggregateWeek, isoWeek, type Week, type WeeklyReport } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 import { reportCsv, reportJson, reportMarkdown } from '../lib/report/render';
 import { loadPolicyFile, UsageError } from './config';
 import { eachLine, openSource } from './lines';
+import { openLocalStore } from './local';
 import { count } from './progress';
 import { Shard } from './shard';
 
@@ -15,7 +18,9 @@ const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', cs
 
 export interface ReportOptions {
   week: string;
-  events: string;
+  /** An export; without it, the report reads the embedded store in `data`. */
+  events?: string;
+  data?: string;
   policy?: string;
   format: ReportFormat;
   out?: string;
@@ -30,7 +35,46 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   } catch (err) {
     throw new UsageError(`--week: ${(err as Error).message}`);
   }
-  const source = await openSource(opts.events).catch((err: NodeJS.ErrnoException) => {
+  const report = opts.events
+    ? await fromExport(opts.events, opts, policy, week)
+    : await fromStore(opts.data ?? '.data', policy, week);
+  if (typeof report === 'number') return report;
+  const text =
+    opts.format === 'json'
+      ? `${JSON.stringify(reportJson(report), null, 2)}\n`
+      : opts.format === 'csv'
+        ? reportCsv(report, policy)
+        : opts.format === 'html'
+          ? reportHtml(report)
+          : reportMarkdown(report);
+  if (!opts.out) {
+    out.write(text);
+    return 0;
+  }
+  await mkdir(opts.out, { recursive: true });
+  const file = join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`);
+  await writeFile(file, text);
+  process.stderr.write(`wrote ${file}\n`);
+  return 0;
+}
+
+async function fromStore(data: string, policy: Policy, week: Week): Promise<WeeklyReport> {
+  const local = await openLocalStore(data);
+  try {
+    return await weeklyReport(local.store, policy, week);
+  } finally {
+    await local.close();
+  }
+}
+
+/** The report of an export; the exit status instead when its invalid lines refuse it. */
+async function fromExport(
+  events: string,
+  opts: ReportOptions,
+  policy: Policy,
+  week: Week,
+): Promise<WeeklyReport | number> {
+  const source = await openSource(events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
       `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
@@ -58,22 +102,5 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
     return 2;
   }
   // the week is judged as of its end: everything due in it is met or breached by then
-  const report = aggregateWeek(shard.audits(policy, week.end), policy, week);
-  const text =
-    opts.format === 'json'
-      ? `${JSON.stringify(reportJson(report), null, 2)}\n`
-      : opts.format === 'csv'
-        ? reportCsv(report, policy)
-        : opts.format === 'html'
-          ? reportHtml(report)
-          : reportMarkdown(report);
-  if (!opts.out) {
-    out.write(text);
-    return 0;
-  }
-  await mkdir(opts.out, { recursive: true });
-  const file = join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`);
-  await writeFile(file, text);
-  process.stderr.write(`wrote ${file}\n`);
-  return 0;
+  return aggregateWeek(shard.audits(policy, week.end), policy, week);
 }

@@ -49,6 +49,11 @@ export interface Store {
   /** A ticket's stored events, in no particular order. */
   history(ticketId: string): Promise<CanonicalEvent[]>;
 
+  /**
+   * Tickets with an event or a recorded breach on any UTC day overlapping [from, to), through the
+   * day index: what a weekly report reads instead of scanning the table.
+   */
+  ticketsActive(from: number, to: number): Promise<string[]>;
   /** A ticket's events, armed timers and recorded notices at once (one read where the store allows). */
   ticket(ticketId: string): Promise<{ events: CanonicalEvent[]; timers: Timer[]; notices: Notice[] }>;
 

@@ -22,7 +22,7 @@ import {
   type Timers,
   timerKey,
 } from '../ports';
-import { loadHistory } from './tickets';
+import { compact } from './tickets';
 
 export interface LiveDeps {
   readonly store: Store;
@@ -57,12 +57,13 @@ export interface Reconciled {
 
 export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Reconciled> {
   const now = deps.now?.() ?? Date.now();
-  const { events } = await loadHistory(deps.store, ticketId);
+  // one read of the ticket: its events, armed timers and recorded notices
+  const { events: stored, timers: current, notices } = await deps.store.ticket(ticketId);
+  const events = compact(stored);
   // judged as of now; a breach is raised only once the grace for late webhooks has passed too
   const audit = evaluateTicket(ticketId, events, deps.policy, now);
   const horizon = now - (deps.alertHorizonMs ?? DAY);
   const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now) && o.dueAt >= horizon;
-  const notices = await deps.store.notices(ticketId);
 
   const known = new Map(notices.map((n) => [noticeKey(n), n]));
   // a notice already past `recorded` has been (or is being) alerted: nothing to do for it
@@ -78,7 +79,6 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   const warnings = await warn(audit, open, deps, now);
 
   const wanted = wantedTimers(audit, deps, now);
-  const current = await deps.store.timers(ticketId);
   const wantedKeys = new Set(wanted.map(timerKey));
   const currentKeys = new Set(current.map(timerKey));
   const arm = wanted.filter((t) => !currentKeys.has(timerKey(t)));

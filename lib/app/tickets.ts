@@ -17,17 +17,12 @@ export interface TicketDeps {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The stored history in the engine's compact form (stored events were validated on the way in). */
-export async function loadHistory(
-  store: Store,
-  ticketId: string,
-): Promise<{ raw: CanonicalEvent[]; events: TicketEvent[] }> {
-  const raw = await store.history(ticketId);
-  const events = raw.flatMap((e) => {
+/** Stored events in the engine's compact form (they were validated on the way in). */
+export function compact(stored: readonly CanonicalEvent[]): TicketEvent[] {
+  return stored.flatMap((e) => {
     const r = parseEvent(e);
     return r.ok ? [r.event] : [];
   });
-  return { raw, events };
 }
 
 export function describeObligation(o: Obligation, policy: Policy) {
@@ -44,7 +39,8 @@ export function describeObligation(o: Obligation, policy: Policy) {
 }
 
 export async function ticketView(ticketId: string, deps: TicketDeps): Promise<Reply> {
-  const { raw, events } = await loadHistory(deps.store, ticketId);
+  const raw = await deps.store.history(ticketId);
+  const events = compact(raw);
   if (raw.length === 0)
     return { status: 404, body: { error: 'not found', reason: `no events for ticket ${ticketId}` } };
   const asOf = deps.now?.() ?? Date.now();

@@ -62,6 +62,12 @@ const noticeItemKey = (n: NoticeKey) => ({
   sk: { S: `N#${n.kind}#${n.rule}#${new Date(n.dueAt).toISOString()}` },
 });
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The day index (gsi1): which tickets had an event, or a breach due, on a UTC day. */
+const dayIndex = (ms: number, ticketId: string, what: string) => ({
+  gsi1pk: { S: `DAY#${iso(ms).slice(0, 10)}` },
+  gsi1sk: { S: `${ticketId}#${what}` },
+  ticketId: { S: ticketId },
+});
 const rawKey = (raw: RawRequest) => ({
   pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
@@ -232,7 +238,12 @@ export class DynamoStore implements Store {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { ...eventKey(ev.ticketId, ev.id), at: { S: ev.at }, event: { S: JSON.stringify(ev) } },
+          Item: {
+            ...eventKey(ev.ticketId, ev.id),
+            ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
+            at: { S: ev.at },
+            event: { S: JSON.stringify(ev) },
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -283,6 +294,21 @@ export class DynamoStore implements Store {
     for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25));
   }
 
+  async ticketsActive(from: number, to: number): Promise<string[]> {
+    const tickets = new Set<string>();
+    for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
+      for await (const item of this.items({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :d',
+        ExpressionAttributeValues: { ':d': { S: `DAY#${iso(day).slice(0, 10)}` } },
+        ProjectionExpression: 'ticketId',
+      })) {
+        tickets.add(item.ticketId?.S as string);
+      }
+    }
+    return [...tickets].sort();
+  }
+
   async timersDue(until: number): Promise<Timer[]> {
     const timers: Timer[] = [];
     for await (const item of this.items({
@@ -304,6 +330,7 @@ export class DynamoStore implements Store {
           TableName: this.table,
           Item: {
             ...noticeItemKey(notice),
+            ...dayIndex(notice.dueAt, notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
             ticketId: { S: notice.ticketId },
             rule: { S: notice.rule },
             dueAt: { N: String(notice.dueAt) },

@@ -59,6 +59,16 @@ export class MemoryStore implements Store {
     return m;
   }
 
+  async ticketsActive(from: number, to: number): Promise<string[]> {
+    const first = Math.floor(from / 86_400_000) * 86_400_000;
+    const inRange = (ms: number) => ms >= first && ms < to;
+    const tickets = new Set<string>();
+    for (const [id, events] of this.tickets)
+      if ([...events.values()].some((e) => inRange(Date.parse(e.at)))) tickets.add(id);
+    for (const [id, notices] of this.recorded) if ([...notices.values()].some((n) => inRange(n.dueAt))) tickets.add(id);
+    return [...tickets].sort();
+  }
+
   async ticket(ticketId: string) {
     return {
       events: await this.history(ticketId),

@@ -98,6 +98,29 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(listed).toEqual([{ ...r1, outcome: { unmapped: ['priority null has no severity'], conflicts: [] } }, r2]);
     });
 
+    it('finds the tickets active on the days of a period through the day index', async () => {
+      const store = await make();
+      await store.append([
+        event('T-11', { at: '2026-03-02T00:30:00Z' }),
+        event('T-12', { at: '2026-03-08T23:59:00Z' }),
+        event('T-13', { at: '2026-03-09T00:00:00Z' }),
+        event('T-14', { at: '2026-02-20T10:00:00Z' }),
+      ]);
+      await store.record({
+        ticketId: 'T-14',
+        rule: 'client-update',
+        dueAt: Date.parse('2026-03-05T10:00:00Z'),
+        kind: 'breach',
+        state: 'recorded',
+        severity: 'P1',
+        clientTier: 'enterprise',
+        explanation: 'no qualifying client update',
+        recordedAt: 0,
+      });
+      const week = await store.ticketsActive(Date.parse('2026-03-02T00:00:00Z'), Date.parse('2026-03-09T00:00:00Z'));
+      expect(week.filter((t) => t.startsWith('T-1') && t.length === 4)).toEqual(['T-11', 'T-12', 'T-14']);
+    });
+
     it('keeps the armed timers per ticket and lists them all by fire time', async () => {
       const store = await make();
       const t = (ticketId: string, rule: Timer['rule'], fireAt: number, kind: Timer['kind'] = 'deadline'): Timer => ({
