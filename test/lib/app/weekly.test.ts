@@ -1,25 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Shard } from '../../../cli/shard';
 import { MemoryStore } from '../../../lib/adapters/memory/store';
 import { weeklyReport } from '../../../lib/app/weekly';
 import type { CanonicalEvent } from '../../../lib/events/schema';
 import { DEFAULT_POLICY } from '../../../lib/policy/schema';
 import { aggregateWeek, isoWeek } from '../../../lib/report/aggregate';
+import { exampleLines, exampleShard } from '../../support/example';
 
 describe('the weekly report from the store', () => {
   it('equals the report of the same events read from an export', async () => {
-    const lines = readFileSync(join(import.meta.dirname, '../../../examples/export.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean);
     const store = new MemoryStore();
-    await store.append(lines.map((l) => JSON.parse(l) as CanonicalEvent));
-    const shard = new Shard(0, 1);
-    shard.add(
-      lines,
-      lines.map((_, i) => i + 1),
-    );
+    await store.append(exampleLines().map((l) => JSON.parse(l) as CanonicalEvent));
+    const shard = exampleShard();
     const week = isoWeek('2026-W10', 'UTC');
     const fromExport = aggregateWeek(shard.audits(DEFAULT_POLICY, week.end), DEFAULT_POLICY, week);
     const fromStore = await weeklyReport(store, DEFAULT_POLICY, week, Date.parse('2026-11-26T00:00:00Z'));

@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Shard } from '../../../cli/shard';
 import { launchChromium } from '../../../lib/adapters/local/browser';
 import { DEFAULT_POLICY } from '../../../lib/policy/schema';
 import { aggregateWeek, isoWeek } from '../../../lib/report/aggregate';
 import { reportHtml } from '../../../lib/report/html';
+import { exampleShard } from '../../support/example';
 
-const lines = readFileSync(join(import.meta.dirname, '../../../examples/export.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean);
-const shard = new Shard(0, 1);
-shard.add(
-  lines,
-  lines.map((_, i) => i + 1),
-);
+const shard = exampleShard();
 const week = isoWeek('2026-W10', 'UTC');
 const report = aggregateWeek(shard.audits(DEFAULT_POLICY, week.end), DEFAULT_POLICY, week);
 const html = reportHtml(report);
