@@ -105,11 +105,12 @@ describe('escalation-auditor serve and replay', () => {
       severity: 'P1',
       client: { id: 'c', tier: 'enterprise' },
     });
+    // complete lines only: the server may be appending the next one while we read
     const alerts = () =>
       existsSync(file)
         ? readFileSync(file, 'utf8')
-            .trim()
             .split('\n')
+            .slice(0, -1)
             .map((l) => JSON.parse(l) as { kind: string; rule: string })
         : [];
     const breaches = await until(() => {
