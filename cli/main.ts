@@ -67,6 +67,7 @@ Examples:
     )
     .option('--alerts-file <file>', 'JSON Lines file for alerts (default: alerts.jsonl in the data folder)')
     .option('--alerts-webhook <url>', 'also POST every alert to this URL (e.g. a Slack incoming webhook)')
+    .option('--reports <dir>', 'folder for the weekly reports (default: reports/ in the data folder)')
     .addHelpText(
       'after',
       `

@@ -2,11 +2,14 @@
 import { join } from 'node:path';
 import { LocalAlerts } from '../lib/adapters/local/alerts';
 import { startHttpServer } from '../lib/adapters/local/http-server';
+import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
 import { check, type LiveDeps, reconcile } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
 import { replay } from '../lib/app/replay';
+import { deliverWeeklyReport } from '../lib/app/weekly';
+import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadSecretsFile, type Secrets } from './config';
 import { DEV_SECRET, openLocalStore } from './local';
@@ -24,6 +27,8 @@ export interface ServeOptions {
   grace: number;
   alertsFile?: string;
   alertsWebhook?: string;
+  /** Folder for the weekly reports (default: reports/ in the data folder). */
+  reports?: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<{ url: string; close(): Promise<void> }> {
@@ -79,6 +84,24 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     log(`recovery replay failed: ${(err as Error).message}`),
   );
 
+  // the weekly report, Monday 00:05 in the policy's time zone, into the reports folder
+  const reports = new ReportFolder(opts.reports ?? join(data ?? '.', 'reports'));
+  const zone = policy.calendar.timeZone;
+  let weekly: NodeJS.Timeout | undefined;
+  const scheduleReport = () => {
+    weekly = setTimeout(async () => {
+      try {
+        const delivered = await deliverWeeklyReport(local.store, policy, lastWeek(Date.now(), zone), reports);
+        process.stdout.write(`REPORT ${delivered.summary}\n`);
+      } catch (err) {
+        log(`weekly report failed: ${(err as Error).message}`);
+      }
+      scheduleReport();
+    }, nextReportTime(Date.now(), zone) - Date.now());
+    weekly.unref();
+  };
+  scheduleReport();
+
   const where = data ? `in ${data}` : 'in memory (gone when it stops)';
   process.stdout.write(
     [
@@ -88,6 +111,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
       opts.secrets
         ? `  secrets: ${opts.secrets}`
         : `  secrets: the development secret "${DEV_SECRET}" for every source (pass --secrets FILE for real ones)`,
+      `  weekly report: Mondays 00:05 ${zone}, into ${opts.reports ?? join(data ?? '.', 'reports')}`,
       `  alerts: this console${alertsFile ? `, ${alertsFile}` : ''}${opts.alertsWebhook ? `, ${opts.alertsWebhook}` : ''}; deadlines judged ${opts.grace} s after they pass`,
       `  POST ${server.url}/webhooks/{${SOURCE_NAMES.join('|')}}   GET ${server.url}/tickets/{id}   GET ${server.url}/healthz`,
       '',
@@ -96,6 +120,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
   return {
     url: server.url,
     close: async () => {
+      clearTimeout(weekly);
       await server.close();
       await queue.idle();
       timers.stop();

@@ -136,3 +136,9 @@ export interface Alert {
 export interface Alerts {
   publish(alert: Alert): Promise<void>;
 }
+
+/** Where weekly reports go: a folder on one machine, S3 in AWS. */
+export interface ReportSink {
+  /** Stores one file of a report; returns a link a manager can open. */
+  put(name: string, contentType: string, body: string): Promise<string>;
+}

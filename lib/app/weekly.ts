@@ -5,8 +5,10 @@
  */
 import { evaluateTicket } from '../engine/evaluate';
 import type { Policy } from '../policy/schema';
-import type { Store } from '../ports';
+import type { ReportSink, Store } from '../ports';
 import { aggregateWeek, type Week, type WeeklyReport } from '../report/aggregate';
+import { reportHtml } from '../report/html';
+import { reportCsv, reportJson } from '../report/render';
 import { compact } from './tickets';
 
 const DAY = 86_400_000;
@@ -22,4 +24,35 @@ export async function weeklyReport(store: Store, policy: Policy, week: Week, now
     audits.push(evaluateTicket(id, compact(await store.history(id)), policy, asOf));
   }
   return aggregateWeek(audits, policy, week, TREND_WEEKS);
+}
+
+export interface Delivered {
+  readonly week: string;
+  readonly links: Readonly<Record<'html' | 'csv' | 'json', string>>;
+  readonly summary: string;
+}
+
+/**
+ * Makes the report of `week` and stores it as HTML, CSV and JSON in the sink; returns the links
+ * and a one-paragraph summary for the managers' channel.
+ */
+export async function deliverWeeklyReport(
+  store: Store,
+  policy: Policy,
+  week: Week,
+  sink: ReportSink,
+  now = Date.now(),
+): Promise<Delivered> {
+  const report = await weeklyReport(store, policy, week, now);
+  const base = `${policy.id}-${week.id}`;
+  const [html, csv, json] = await Promise.all([
+    sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report)),
+    sink.put(`${base}.csv`, 'text/csv; charset=utf-8', reportCsv(report, policy)),
+    sink.put(`${base}.json`, 'application/json', `${JSON.stringify(reportJson(report), null, 2)}\n`),
+  ]);
+  const c = report.total.compliance;
+  const summary =
+    `${policy.id} compliance for ${week.id}: ${c === null ? 'nothing was due' : `${(100 * c).toFixed(1)}%`} ` +
+    `(${report.total.due} obligations due, ${report.total.breached} breached, ${report.findings.length} findings). Report: ${html}`;
+  return { week: week.id, links: { html, csv, json }, summary };
 }

@@ -168,3 +168,15 @@ export function aggregateWeek(
     obligations,
   };
 }
+
+/** The last complete ISO week before `now`, in `zone`. */
+export function lastWeek(now: number, zone: string): Week {
+  return isoWeek(weekOf(DateTime.fromMillis(now, { zone }).minus({ weeks: 1 }).toMillis(), zone), zone);
+}
+
+/** The next weekly report time: Monday 00:05 in `zone`, after `now`. */
+export function nextReportTime(now: number, zone: string): number {
+  const thisWeek = isoWeek(weekOf(now, zone), zone);
+  const monday = DateTime.fromMillis(thisWeek.start, { zone }).plus({ minutes: 5 });
+  return (monday.toMillis() > now ? monday : monday.plus({ weeks: 1 })).toMillis();
+}
