@@ -5,7 +5,7 @@
  */
 import { evaluateTicket } from '../engine/evaluate';
 import type { Policy } from '../policy/schema';
-import type { ReportSink, Store } from '../ports';
+import type { Notice, ReportSink, Store } from '../ports';
 import { aggregateWeek, type Week, type WeeklyReport } from '../report/aggregate';
 import { reportHtml } from '../report/html';
 import { reportCsv, reportJson } from '../report/render';
@@ -20,10 +20,13 @@ export async function weeklyReport(store: Store, policy: Policy, week: Week, now
   const from = week.start - TREND_WEEKS * 7 * DAY - LOOKBACK;
   const asOf = Math.min(week.end, now);
   const audits = [];
+  const retracted: Notice[] = [];
   for (const id of await store.ticketsActive(from, week.end)) {
-    audits.push(evaluateTicket(id, compact(await store.history(id)), policy, asOf));
+    const ticket = await store.ticket(id);
+    audits.push(evaluateTicket(id, compact(ticket.events), policy, asOf));
+    retracted.push(...ticket.notices.filter((n) => n.state.startsWith('retract')));
   }
-  return aggregateWeek(audits, policy, week, TREND_WEEKS);
+  return aggregateWeek(audits, policy, week, TREND_WEEKS, retracted);
 }
 
 export interface Delivered {

@@ -10,6 +10,7 @@ import { RULE_IDS } from '../engine/rules';
 import type { Finding, Obligation, TicketAudit } from '../engine/types';
 import { SEVERITIES, type Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
+import type { NoticeKey } from '../ports';
 
 export interface Week {
   /** ISO week, e.g. 2026-W10. */
@@ -79,6 +80,8 @@ export interface WeeklyReport {
   readonly bySeverity: Readonly<Partial<Record<Severity, Tally>>>;
   readonly breaches: readonly ReportBreach[];
   readonly findings: readonly Finding[];
+  /** Breaches alerted while live and retracted on late evidence (not counted as breaches). */
+  readonly retracted: { readonly total: number; readonly byRule: Readonly<Partial<Record<RuleId, number>>> };
   /** The previous weeks and this one, oldest first. */
   readonly trend: readonly {
     readonly week: string;
@@ -128,8 +131,17 @@ export function aggregateWeek(
   policy: Policy,
   week: Week,
   trendWeeks = 4,
+  /** Breaches alerted live and later retracted (the store's notices); counted apart, never as breaches. */
+  retractions: readonly NoticeKey[] = [],
 ): WeeklyReport {
   const zone = policy.calendar.timeZone;
+  const retractedInWeek = retractions.filter((n) => n.kind === 'breach' && n.dueAt >= week.start && n.dueAt < week.end);
+  const retracted = {
+    total: retractedInWeek.length,
+    byRule: Object.fromEntries(
+      RULE_IDS.map((id) => [id, retractedInWeek.filter((n) => n.rule === id).length]).filter(([, n]) => n),
+    ) as Partial<Record<RuleId, number>>,
+  };
   const all = audits.flatMap((a) => a.obligations).filter(judged);
   const obligations = all
     .filter((o) => within(o, week))
@@ -164,6 +176,7 @@ export function aggregateWeek(
         explanation: explain(o, policy),
       })),
     findings: audits.flatMap((a) => a.findings).filter((f) => ticketsInWeek.has(f.ticketId)),
+    retracted,
     trend,
     obligations,
   };

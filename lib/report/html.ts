@@ -100,6 +100,7 @@ thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}
 <div class="card"><b>${r.total.breached}</b>breached</div>
 <div class="card"><b>${r.total.nearMisses}</b>near misses</div>
 <div class="card"><b>${r.tickets}</b>tickets</div>
+${r.retracted.total ? `<div class="card"><b>${r.retracted.total}</b>retracted alerts</div>` : ''}
 </div>
 <h2>Compliance by rule</h2>
 ${complianceBars(rules.filter(([, t]) => t.due > 0))}

@@ -20,6 +20,7 @@ export function reportJson(r: WeeklyReport): object {
     trend: r.trend,
     breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
     findings: r.findings,
+    retracted: r.retracted,
   };
 }
 
@@ -76,7 +77,8 @@ export function reportMarkdown(r: WeeklyReport): string {
     `# ${r.policy.id} compliance, week ${r.week.id}`,
     '',
     `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · ${r.tickets} tickets · ` +
-      `${r.total.due} obligations due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}`,
+      `${r.total.due} obligations due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}` +
+      (r.retracted.total ? ` · ${r.retracted.total} alerted breaches retracted on late evidence` : ''),
     '',
     '## By rule',
     '',

@@ -27,3 +27,36 @@ describe('the weekly report from the store', () => {
     expect(quiet.total.due).toBe(0);
   });
 });
+
+describe('retracted breaches in the weekly report', () => {
+  it('are counted apart and never as breaches', async () => {
+    const store = new MemoryStore();
+    await store.append(exampleLines().map((l) => JSON.parse(l) as CanonicalEvent));
+    const dueAt = Date.parse('2026-03-02T10:05:00Z');
+    await store.record({
+      ticketId: 'T-1001',
+      rule: 'incident-form',
+      dueAt,
+      kind: 'breach',
+      state: 'recorded',
+      severity: 'P1',
+      clientTier: 'enterprise',
+      explanation: 'x',
+      recordedAt: 0,
+    });
+    await store.transition(
+      { ticketId: 'T-1001', rule: 'incident-form', dueAt, kind: 'breach' },
+      'recorded',
+      'retracted',
+      0,
+    );
+    const report = await weeklyReport(
+      store,
+      DEFAULT_POLICY,
+      isoWeek('2026-W10', 'UTC'),
+      Date.parse('2026-11-26T00:00:00Z'),
+    );
+    expect(report.retracted).toEqual({ total: 1, byRule: { 'incident-form': 1 } });
+    expect(report.byRule['incident-form'].breached).toBe(1); // T-1002's, as before
+  });
+});
