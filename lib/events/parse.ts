@@ -90,6 +90,13 @@ export function sameEvent(a: TicketEvent, b: TicketEvent): boolean {
   );
 }
 
+/** Two stored canonical events are one event when their compact forms agree (RULES.md section 2). */
+export function sameCanonical(a: unknown, b: unknown): boolean {
+  const x = parseEvent(a);
+  const y = parseEvent(b);
+  return x.ok && y.ok && sameEvent(x.event, y.event);
+}
+
 /** Orders a ticket's events by `at`, ties by `id` (RULES.md section 2). */
 export function compareEvents(a: TicketEvent, b: TicketEvent): number {
   return a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -29,6 +29,7 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import type { RuleId } from '../../policy/schema';
 import type {
@@ -43,7 +44,6 @@ import type {
   Timer,
 } from '../../ports';
 import type { SourceName } from '../../sources/types';
-import { same } from '../memory/store';
 
 const DAY = 86_400_000;
 type Item = Record<string, AttributeValue>;
@@ -178,9 +178,7 @@ export class DynamoStore implements Store {
   }
 
   async report(raw: RawRequest, outcome: RawOutcome): Promise<void> {
-    this.counters.requests++;
-    this.counters.items++;
-    await this.client.send(
+    await this.write(
       new UpdateItemCommand({
         TableName: this.table,
         Key: rawKey(raw),
@@ -223,7 +221,7 @@ export class DynamoStore implements Store {
       events.map((ev) => {
         const key = `${ev.ticketId}\u0000${ev.id}`;
         const earlier = first.get(key);
-        if (earlier) return Promise.resolve<AppendOutcome>(same(earlier, ev) ? 'duplicate' : 'conflict');
+        if (earlier) return Promise.resolve<AppendOutcome>(sameCanonical(earlier, ev) ? 'duplicate' : 'conflict');
         first.set(key, ev);
         return this.add(ev);
       }),
@@ -232,30 +230,24 @@ export class DynamoStore implements Store {
 
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
   private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
-    try {
-      this.counters.requests++;
-      this.counters.items++;
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            ...eventKey(ev.ticketId, ev.id),
-            ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
-            at: { S: ev.at },
-            event: { S: JSON.stringify(ev) },
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return 'added';
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    const added = await this.write(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          ...eventKey(ev.ticketId, ev.id),
+          ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
+          at: { S: ev.at },
+          event: { S: JSON.stringify(ev) },
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    if (added) return 'added';
     const r = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: eventKey(ev.ticketId, ev.id), ConsistentRead: true }),
     );
     const stored = r.Item?.event?.S;
-    return stored && same(JSON.parse(stored) as CanonicalEvent, ev) ? 'duplicate' : 'conflict';
+    return stored && sameCanonical(JSON.parse(stored), ev) ? 'duplicate' : 'conflict';
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
@@ -322,33 +314,25 @@ export class DynamoStore implements Store {
   }
 
   async record(notice: Notice): Promise<boolean> {
-    try {
-      this.counters.requests++;
-      this.counters.items++;
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            ...noticeItemKey(notice),
-            ...dayIndex(notice.dueAt, notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
-            ticketId: { S: notice.ticketId },
-            rule: { S: notice.rule },
-            dueAt: { N: String(notice.dueAt) },
-            kind: { S: notice.kind },
-            state: { S: notice.state },
-            explanation: { S: notice.explanation },
-            recordedAt: { N: String(notice.recordedAt) },
-            ...(notice.severity ? { severity: { S: notice.severity } } : {}),
-            ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.write(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          ...noticeItemKey(notice),
+          ...dayIndex(notice.dueAt, notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
+          ticketId: { S: notice.ticketId },
+          rule: { S: notice.rule },
+          dueAt: { N: String(notice.dueAt) },
+          kind: { S: notice.kind },
+          state: { S: notice.state },
+          explanation: { S: notice.explanation },
+          recordedAt: { N: String(notice.recordedAt) },
+          ...(notice.severity ? { severity: { S: notice.severity } } : {}),
+          ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   async notices(ticketId: string): Promise<Notice[]> {
@@ -362,26 +346,31 @@ export class DynamoStore implements Store {
     now: number,
     leaseMs?: number,
   ): Promise<boolean> {
+    return this.write(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: noticeItemKey(key),
+        UpdateExpression: leaseMs === undefined ? 'SET #s = :to REMOVE lease' : 'SET #s = :to, lease = :lease',
+        ConditionExpression:
+          leaseMs === undefined
+            ? '#s = :from'
+            : '#s = :from OR (#s = :to AND (attribute_not_exists(lease) OR lease <= :now))',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: {
+          ':from': { S: from },
+          ':to': { S: to },
+          ...(leaseMs === undefined ? {} : { ':lease': { N: String(now + leaseMs) }, ':now': { N: String(now) } }),
+        },
+      }),
+    );
+  }
+
+  /** One counted write; false when its condition failed (someone was there first). */
+  private async write(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+    this.counters.requests++;
+    this.counters.items++;
     try {
-      this.counters.requests++;
-      this.counters.items++;
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: noticeItemKey(key),
-          UpdateExpression: leaseMs === undefined ? 'SET #s = :to REMOVE lease' : 'SET #s = :to, lease = :lease',
-          ConditionExpression:
-            leaseMs === undefined
-              ? '#s = :from'
-              : '#s = :from OR (#s = :to AND (attribute_not_exists(lease) OR lease <= :now))',
-          ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: {
-            ':from': { S: from },
-            ':to': { S: to },
-            ...(leaseMs === undefined ? {} : { ':lease': { N: String(now + leaseMs) }, ':now': { N: String(now) } }),
-          },
-        }),
-      );
+      await this.client.send(command as PutItemCommand);
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;

@@ -1,5 +1,5 @@
 /** The store in memory: the reference the contract tests hold the DynamoDB adapter to. */
-import { parseEvent, sameEvent } from '../../events/parse';
+import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import {
   type AppendOutcome,
@@ -42,7 +42,7 @@ export class MemoryStore implements Store {
       const history = this.tickets.get(ev.ticketId) ?? new Map<string, CanonicalEvent>();
       this.tickets.set(ev.ticketId, history);
       const known = history.get(ev.id);
-      if (known) return same(known, ev) ? 'duplicate' : 'conflict';
+      if (known) return sameCanonical(known, ev) ? 'duplicate' : 'conflict';
       this.writes++;
       history.set(ev.id, structuredClone(ev));
       return 'added';
@@ -132,11 +132,4 @@ export class MemoryStore implements Store {
   async history(ticketId: string): Promise<CanonicalEvent[]> {
     return [...(this.tickets.get(ticketId)?.values() ?? [])].map((e) => structuredClone(e));
   }
-}
-
-/** Two canonical events are the same event when their compact forms agree. */
-export function same(a: CanonicalEvent, b: CanonicalEvent): boolean {
-  const x = parseEvent(a);
-  const y = parseEvent(b);
-  return x.ok && y.ok && sameEvent(x.event, y.event);
 }

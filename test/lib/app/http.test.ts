@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type TestApi } from '../../support/api';
 import { dynalite, type Engine } from '../../support/dynamo';
-import { jiraEvent, pagerDutyEvent, SECRET, signed, zendeskEvent } from '../../support/webhooks';
+import { jiraEvent, pagerDutyEvent, signed, zendeskEvent } from '../../support/webhooks';
 
 let engine: Engine;
 let api: TestApi;
