@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, printing figures (never asserting them). Pass names to pick. */
 import { benchAudit } from './audit';
+import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
 import { benchTimers } from './timers';
@@ -10,6 +11,7 @@ const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   timers: () => benchTimers(),
   report: () => benchReport(),
+  functions: () => benchFunctions(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -4,6 +4,7 @@ import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
 import { parseSecrets, type Secrets } from '../lib/sources/secrets';
+import { decodeYaml } from '../lib/yaml';
 
 export type { Secrets };
 
@@ -27,9 +28,10 @@ async function readConfig<T>(path: string, what: string, parse: (text: string) =
 }
 
 export const loadPolicyFile = (path: string | undefined): Promise<Policy> =>
-  path ? readConfig(path, 'policy', parsePolicy) : Promise.resolve(DEFAULT_POLICY);
+  path ? readConfig(path, 'policy', (text) => parsePolicy(text, decodeYaml)) : Promise.resolve(DEFAULT_POLICY);
 
 export const loadMappingFile = (path: string | undefined): Promise<Mapping> =>
-  path ? readConfig(path, 'mapping', parseMapping) : Promise.resolve({});
+  path ? readConfig(path, 'mapping', (text) => parseMapping(text, decodeYaml)) : Promise.resolve({});
 
-export const loadSecretsFile = (path: string): Promise<Secrets> => readConfig(path, 'secrets', parseSecrets);
+export const loadSecretsFile = (path: string): Promise<Secrets> =>
+  readConfig(path, 'secrets', (text) => parseSecrets(text, decodeYaml));

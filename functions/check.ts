@@ -4,9 +4,9 @@
  * throws, so Scheduler retries (then the dead-letter queue). Idempotent: a timer delivered twice
  * gives one breach and one alert.
  */
-import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { check } from '../lib/app/live';
+import { count, observed } from './observability';
 import { liveFromEnv, policyFromEnv, storeFromEnv } from './wiring';
 
 const TimerEvent = z.object({
@@ -19,12 +19,15 @@ const TimerEvent = z.object({
 const store = storeFromEnv();
 const live = liveFromEnv(store, policyFromEnv());
 
-export const handler = middy<unknown, { breaches: number; retracted: number; warnings: number }>().handler(
+export const handler = observed<unknown, { breaches: number; retracted: number; warnings: number }>().handler(
   async (event) => {
     if (!live)
       throw new Error('the checker needs SCHEDULE_GROUP and ALERTS_TOPIC_ARN (and the rest of its environment)');
     const timer = TimerEvent.parse(event);
     const r = await check(timer, live);
+    count('BreachesRecorded', r.breaches);
+    count('BreachesRetracted', r.retracted);
+    count('WarningsSent', r.warnings);
     return { breaches: r.breaches, retracted: r.retracted, warnings: r.warnings };
   },
 );

@@ -1,10 +1,10 @@
 /** The ingest Lambda: API Gateway HTTP API (payload v2) in front of lib/app/http. */
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createApi, type HttpRequest } from '../lib/app/http';
+import { count, logger, observed } from './observability';
 import { wireIngest } from './wiring';
 
-const api = wireIngest().then((w) => createApi({ ...w, log: (msg) => console.error(msg) }));
+const api = wireIngest().then((w) => createApi({ ...w, log: (msg) => logger.error(msg) }));
 
 export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   const headers: Record<string, string> = {};
@@ -18,7 +18,8 @@ export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+export const handler = observed<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
   const r = await (await api)(toRequest(event));
+  count(`Responses${Math.floor(r.status / 100)}xx`);
   return { statusCode: r.status, headers: r.headers, body: r.body };
 });

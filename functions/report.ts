@@ -5,11 +5,11 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { S3ReportSink } from '../lib/adapters/s3/report-sink';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { isoWeek, lastWeek } from '../lib/report/aggregate';
+import { count, observed } from './observability';
 import { policyFromEnv, storeFromEnv } from './wiring';
 
 const store = storeFromEnv();
@@ -18,7 +18,7 @@ const s3 = new S3Client({});
 const sns = new SNSClient({});
 const Input = z.object({ week: z.string().optional() }).loose();
 
-export const handler = middy<unknown, { week: string; links: Record<string, string> }>().handler(async (event) => {
+export const handler = observed<unknown, { week: string; links: Record<string, string> }>().handler(async (event) => {
   const bucket = process.env.REPORTS_BUCKET;
   const topic = process.env.REPORTS_TOPIC_ARN;
   if (!bucket || !topic) throw new Error('the report function needs REPORTS_BUCKET and REPORTS_TOPIC_ARN');
@@ -33,5 +33,6 @@ export const handler = middy<unknown, { week: string; links: Record<string, stri
       Message: delivered.summary,
     }),
   );
+  count('ReportsDelivered');
   return { week: delivered.week, links: delivered.links };
 });

@@ -1,7 +1,7 @@
 /**
  * What the Lambdas need, built once per cold start from their environment:
- * - TABLE_NAME (and DYNAMODB_ENDPOINT for a local engine);
- * - POLICY and MAPPING: JSON or YAML text, optional;
+ * - TABLE_NAME (and DYNAMODB_ENDPOINT for a local engine), ARCHIVE_RETENTION_DAYS (default 30);
+ * - POLICY and MAPPING: JSON text, optional (the CDK app converts the YAML files);
  * - the webhook signing secrets from the SSM SecureString parameter named by SECRETS_PARAMETER
  *   (WEBHOOK_SECRETS for local runs);
  * - for timers and alerts: SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN,
@@ -28,7 +28,11 @@ function required(name: string): string {
 
 export function storeFromEnv(): DynamoStore {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  return new DynamoStore({ client: new DynamoDBClient(endpoint ? { endpoint } : {}), table: required('TABLE_NAME') });
+  return new DynamoStore({
+    client: new DynamoDBClient(endpoint ? { endpoint } : {}),
+    table: required('TABLE_NAME'),
+    retentionDays: Number(process.env.ARCHIVE_RETENTION_DAYS ?? 30),
+  });
 }
 
 export const policyFromEnv = (): Policy => (process.env.POLICY ? parsePolicy(process.env.POLICY) : DEFAULT_POLICY);

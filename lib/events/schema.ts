@@ -2,7 +2,7 @@
  * Canonical ticket events (RULES.md section 1). Every source is translated into these before
  * anything else looks at it; this module is the only place that knows their shape.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ROLES = ['L1', 'L2', 'L3', 'CSM', 'HeadOfSupport'] as const;
 export const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;

@@ -1,5 +1,6 @@
-import { parseConfig } from '../config';
+import { type Decode, parseConfig } from '../config';
 import { type Policy, PolicyConfig } from './schema';
 
-/** Reads a policy from JSON or YAML text; defaults fill what it omits. */
-export const parsePolicy = (text: string): Policy => parseConfig(text, PolicyConfig, 'policy');
+/** Reads a policy from JSON text (or YAML with lib/yaml's decoder); defaults fill what it omits. */
+export const parsePolicy = (text: string, decode?: Decode): Policy =>
+  parseConfig(text, PolicyConfig, 'policy', undefined, decode);

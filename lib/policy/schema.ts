@@ -3,7 +3,7 @@
  * organisation tunes its policy without code. `DEFAULT_POLICY` is CS-POL-001 as RULES.md reads it.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS, Role, Severity, TIERS } from '../events/schema';
 
 const minutes = z.number().nonnegative().finite();

@@ -3,8 +3,8 @@
  * severities: this file says where each comes from. What it does not say is not guessed: such a
  * payload is archived and reported as unmapped. `examples/mapping.yaml` documents every field.
  */
-import { z } from 'zod';
-import { parseConfig } from '../config';
+import * as z from 'zod';
+import { type Decode, parseConfig } from '../config';
 import { CHANNELS, CLIENT_TIERS, Role, Severity } from '../events/schema';
 
 const ClientTier = z.enum(CLIENT_TIERS);
@@ -114,7 +114,8 @@ export type ZendeskMapping = z.infer<typeof Zendesk>;
 export type JiraMapping = z.infer<typeof Jira>;
 export type PagerDutyMapping = z.infer<typeof PagerDuty>;
 
-export const parseMapping = (text: string): Mapping => parseConfig(text, MappingConfig, 'mapping', {});
+export const parseMapping = (text: string, decode?: Decode): Mapping =>
+  parseConfig(text, MappingConfig, 'mapping', {}, decode);
 
 /** Looks a vendor value up in a severity table, ignoring case. */
 export function severityOf(values: Record<string, Severity>, vendor: unknown): Severity | undefined {

@@ -1,6 +1,6 @@
 /** Webhook signing secrets per source: one, or several during a rotation. */
-import { z } from 'zod';
-import { parseConfig } from '../config';
+import * as z from 'zod';
+import { type Decode, parseConfig } from '../config';
 import { SOURCE_NAMES, type SourceName } from './types';
 
 export type Secrets = Partial<Record<SourceName, string[]>>;
@@ -11,7 +11,7 @@ const SecretsConfig = z.partialRecord(
 );
 
 /** Reads `{ zendesk: "secret", jira: ["new", "old"] }` from JSON or YAML text. */
-export function parseSecrets(text: string): Secrets {
-  const secrets = parseConfig(text, SecretsConfig, 'secrets', {});
+export function parseSecrets(text: string, decode?: Decode): Secrets {
+  const secrets = parseConfig(text, SecretsConfig, 'secrets', {}, decode);
   return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
 }

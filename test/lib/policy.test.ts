@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../lib/policy/load';
 import { DEFAULT_POLICY } from '../../lib/policy/schema';
+import { decodeYaml } from '../../lib/yaml';
 
 describe('policy', () => {
   it('CS-POL-001 carries every number of RULES.md', () => {
@@ -24,6 +25,7 @@ describe('policy', () => {
   it('reads YAML and JSON, filling what is omitted from the defaults', () => {
     const yaml = parsePolicy(
       'id: ACME\nversion: "2"\ncalendar:\n  timeZone: Europe/Berlin\n  holidays: ["2026-12-25"]\nrules:\n  l2-paged:\n    dueMinutes: 10\n',
+      decodeYaml,
     );
     expect(yaml.rules['l2-paged']).toEqual({ enabled: true, dueMinutes: 10, channels: ['page', 'phone'] });
     expect(yaml.calendar.weeklyHours.fri).toEqual([['09:00', '17:00']]);
@@ -51,7 +53,11 @@ describe('policy', () => {
     ['id: [unclosed', 'not valid JSON or YAML'],
     ['', 'expected object'],
   ])('names the field of an invalid policy: %s', (text, message) => {
-    expect(() => parsePolicy(text)).toThrow(message);
+    expect(() => parsePolicy(text, decodeYaml)).toThrow(message);
+  });
+
+  it('reads JSON alone unless given the YAML decoder (the Lambdas bundle no YAML parser)', () => {
+    expect(() => parsePolicy('id: ACME')).toThrow('not valid JSON');
   });
 });
 
@@ -59,6 +65,6 @@ describe('the documented example policy', () => {
   it('examples/policy.yaml spells out exactly the built-in CS-POL-001', async () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(new URL('../../examples/policy.yaml', import.meta.url), 'utf8');
-    expect(parsePolicy(text)).toEqual(DEFAULT_POLICY);
+    expect(parsePolicy(text, decodeYaml)).toEqual(DEFAULT_POLICY);
   });
 });

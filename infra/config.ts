@@ -1,0 +1,125 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk.json` or `-c key=value`) and validated,
+ * so that a typo fails `cdk synth` with the field's name instead of deploying something else.
+ *
+ * | key | default | meaning |
+ * |---|---|---|
+ * | `stage` | `dev` | part of every name; one stack per stage |
+ * | `policyFile` | CS-POL-001 built in | the policy (JSON or YAML) the functions evaluate |
+ * | `mappingFile` | none (canonical only) | how vendors' payloads map to canonical events |
+ * | `timeZone` | the policy's | overrides the policy's calendar zone (and the weekly report's) |
+ * | `secretsParameter` | `/escalation-auditor/<stage>/webhook-secrets` | SSM SecureString with the signing secrets |
+ * | `subscriptions` | none | `{alerts, reports, ops}`: e-mail addresses and HTTPS endpoints |
+ * | `archiveRetentionDays` | 30 | raw webhook archive lifetime (DynamoDB TTL) |
+ * | `reportRetentionDays` | 400 | weekly reports kept in S3 |
+ * | `logRetentionDays` | 30 | Lambda and API access logs |
+ * | `graceSeconds` | 60 | how long after a deadline the checker waits for late evidence |
+ * | `apiRateLimit`, `apiBurstLimit` | 50, 100 | API Gateway throttling (requests/s) |
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+import { ConfigError } from '../lib/config';
+import { describeIssues } from '../lib/events/parse';
+import { parsePolicy } from '../lib/policy/load';
+import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
+import { parseMapping } from '../lib/sources/mapping';
+
+/** Context from the command line arrives as text: lists may be comma-separated, objects JSON. */
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.union([z.email(), z.url({ protocol: /^https$/ })])),
+);
+const json = (v: unknown) => (typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v);
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const DeployContext = z.object({
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/, 'lower-case letters, digits and dashes, at most 16, starting with a letter')
+    .default('dev'),
+  policyFile: z.string().optional(),
+  mappingFile: z.string().optional(),
+  timeZone: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not an IANA time zone')
+    .optional(),
+  secretsParameter: z
+    .string()
+    .regex(/^\/[\w./-]+$/, 'an SSM parameter name starting with /')
+    .optional(),
+  subscriptions: z.preprocess(
+    json,
+    z
+      .object({ alerts: list.default([]), reports: list.default([]), ops: list.default([]) })
+      .strict()
+      .default({ alerts: [], reports: [], ops: [] }),
+  ),
+  archiveRetentionDays: int(1, 3650, 30),
+  reportRetentionDays: int(7, 3650, 400),
+  logRetentionDays: int(1, 3653, 30),
+  graceSeconds: int(0, 3600, 60),
+  apiRateLimit: int(1, 10_000, 50),
+  apiBurstLimit: int(1, 5_000, 100),
+});
+
+export interface DeployConfig extends Omit<z.output<typeof DeployContext>, 'policyFile' | 'mappingFile' | 'timeZone'> {
+  readonly secretsParameter: string;
+  readonly policy: Policy;
+  /** The policy as the functions receive it (compact JSON); undefined when it is the built-in one. */
+  readonly policyText: string | undefined;
+  readonly mappingText: string | undefined;
+}
+
+/** Reads and checks the context; `lookup` is `(key) => node.tryGetContext(key)`. */
+export function deployConfig(lookup: (key: string) => unknown, baseDir = process.cwd()): DeployConfig {
+  const raw = Object.fromEntries(Object.keys(DeployContext.shape).map((k) => [k, lookup(k)]));
+  const r = DeployContext.safeParse(raw);
+  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, 'CDK context'));
+  const { policyFile, mappingFile, timeZone, ...rest } = r.data;
+  /** A policy or mapping file as a plain value; the functions' own parsers check it below. */
+  const read = (key: string, file: string): Record<string, unknown> => {
+    try {
+      return parseYaml(readFileSync(resolve(baseDir, file), 'utf8')) ?? {};
+    } catch (err) {
+      throw new ConfigError(`CDK context ${key}: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  };
+  // The functions get the text as written (compact JSON), checked here with the functions' parsers.
+  const policyValue: Record<string, unknown> | undefined = policyFile
+    ? read('policyFile', policyFile)
+    : timeZone
+      ? { ...DEFAULT_POLICY }
+      : undefined;
+  const policyText =
+    policyValue || timeZone
+      ? JSON.stringify({
+          ...policyValue,
+          calendar: { ...(policyValue?.calendar as object), ...(timeZone ? { timeZone } : {}) },
+        })
+      : undefined;
+  const mappingText = mappingFile ? JSON.stringify(read('mappingFile', mappingFile)) : undefined;
+  const policy = policyText ? parsePolicy(policyText) : DEFAULT_POLICY;
+  if (mappingText) parseMapping(mappingText);
+  return {
+    ...rest,
+    secretsParameter: rest.secretsParameter ?? `/escalation-auditor/${rest.stage}/webhook-secrets`,
+    policy,
+    policyText,
+    mappingText,
+  };
+}

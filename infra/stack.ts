@@ -1,0 +1,439 @@
+/**
+ * The whole system as one stack: webhooks in through an HTTP API, the single table, one
+ * EventBridge Scheduler timer per pending obligation, the checker publishing breaches, the weekly
+ * report, and what operations need to notice when any of it fails.
+ */
+import {
+  ArnFormat,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import { ConfigError } from '../lib/config';
+import { AuditorFunction } from './auditor-function';
+import type { DeployConfig } from './config';
+
+/** DynamoDB actions the store adapter uses (lib/adapters/dynamodb/store.ts), nothing more. */
+const TABLE_WRITER = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+/** Lambda allows 4 KB of environment; policy and mapping travel there as compact JSON. */
+const MAX_CONFIG_ENV = 3_000;
+
+export interface AuditorStackProps extends StackProps {
+  readonly config: DeployConfig;
+}
+
+export class AuditorStack extends Stack {
+  readonly ingest: AuditorFunction;
+  readonly checker: AuditorFunction;
+  readonly report: AuditorFunction;
+
+  constructor(scope: Construct, id: string, props: AuditorStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const prefix = `escalation-auditor-${c.stage}`;
+    const logRetention = retention(c.logRetentionDays);
+    const configSize = (c.policyText?.length ?? 0) + (c.mappingText?.length ?? 0);
+    if (configSize > MAX_CONFIG_ENV)
+      throw new ConfigError(
+        `policy and mapping are ${configSize} characters as JSON; Lambda's environment holds ${MAX_CONFIG_ENV}: trim the mapping's lists`,
+      );
+
+    // Keys, data, queues, topics -------------------------------------------------------------
+    const key = new Key(this, 'Key', {
+      description: `${prefix}: SNS topics and the reports bucket`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to the (encrypted) ops topic.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    const table = new Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The week index: events and breaches by day, timers by due time (see the store adapter).
+    table.addGlobalSecondaryIndex({
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    const timerDeadLetters = new Queue(this, 'TimerDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      timerDeadLetters,
+      'AwsSolutions-SQS3',
+      'This queue is the dead-letter queue of the ticket timers; its depth alarms to the ops topic.',
+    );
+    const topic = (id: string, displayName: string) =>
+      new Topic(this, id, { displayName, masterKey: key, enforceSSL: true });
+    const alerts = topic('Alerts', 'Escalation policy breaches');
+    const reports = topic('Reports', 'Weekly escalation compliance reports');
+    const ops = topic('Ops', 'escalation-auditor operations alarms');
+    for (const [t, endpoints] of [
+      [alerts, c.subscriptions.alerts],
+      [reports, c.subscriptions.reports],
+      [ops, c.subscriptions.ops],
+    ] as const)
+      for (const endpoint of endpoints)
+        t.addSubscription(
+          endpoint.startsWith('https://') ? new UrlSubscription(endpoint) : new EmailSubscription(endpoint),
+        );
+
+    const bucket = new Bucket(this, 'ReportsBucket', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [
+        { expiration: Duration.days(c.reportRetentionDays), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      bucket,
+      'AwsSolutions-S1',
+      'Only the report function writes here and reads are pre-signed links it signs; CloudTrail records both. ' +
+        'A server access log bucket would hold nothing more and need a log bucket of its own.',
+    );
+
+    // Timers ---------------------------------------------------------------------------------
+    const group = new ScheduleGroup(this, 'Timers', { scheduleGroupName: `${prefix}-timers` });
+    const checkerName = `${prefix}-checker`;
+    const checkerArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: checkerName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const schedulesArn = this.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${group.scheduleGroupName}/*`,
+    });
+    // cdk-nag's rendering of schedulesArn, for the acknowledgments below.
+    const schedulesPattern = `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group.scheduleGroupName}/*`;
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      description: `${prefix}: runs ticket timers; may only invoke the checker and dead-letter to its queue`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: { 'aws:SourceArn': schedulesArn },
+      }),
+    });
+    allow(schedulerRole, ['lambda:InvokeFunction'], [checkerArn]);
+    allow(schedulerRole, ['sqs:SendMessage'], [timerDeadLetters.queueArn]);
+
+    // Functions ------------------------------------------------------------------------------
+    const api = new HttpApi(this, 'Api', {
+      apiName: prefix,
+      description: 'Helpdesk and PagerDuty webhooks in; tickets with their obligations out (IAM)',
+      createDefaultStage: false,
+    });
+    const store = {
+      TABLE_NAME: table.tableName,
+      ARCHIVE_RETENTION_DAYS: String(c.archiveRetentionDays),
+      ...(c.policyText ? { POLICY: c.policyText } : {}),
+    };
+    const live = {
+      SCHEDULE_GROUP: group.scheduleGroupName,
+      CHECKER_ARN: checkerArn,
+      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      TIMER_DLQ_ARN: timerDeadLetters.queueArn,
+      ALERTS_TOPIC_ARN: alerts.topicArn,
+      API_URL: api.apiEndpoint,
+      GRACE_SECONDS: String(c.graceSeconds),
+    };
+    this.ingest = new AuditorFunction(this, 'Ingest', {
+      entry: 'functions/ingest.ts',
+      functionName: `${prefix}-ingest`,
+      description: 'Verifies, archives and stores webhooks; re-plans the ticket timers',
+      environment: {
+        ...store,
+        ...live,
+        SECRETS_PARAMETER: c.secretsParameter,
+        ...(c.mappingText ? { MAPPING: c.mappingText } : {}),
+      },
+      logRetention,
+      timeout: Duration.seconds(29),
+    });
+    this.checker = new AuditorFunction(this, 'Checker', {
+      entry: 'functions/check.ts',
+      functionName: checkerName,
+      description: 'Fired by a ticket timer: records a breach once and alerts on-call',
+      environment: { ...store, ...live },
+      logRetention,
+      timeout: Duration.seconds(60),
+    });
+    this.report = new AuditorFunction(this, 'Report', {
+      entry: 'functions/report.ts',
+      functionName: `${prefix}-report`,
+      description: "Writes last week's compliance report to S3 and announces it",
+      environment: { ...store, REPORTS_BUCKET: bucket.bucketName, REPORTS_TOPIC_ARN: reports.topicArn },
+      logRetention,
+      timeout: Duration.minutes(15),
+      memorySize: 2048,
+    });
+
+    // Grants, each one explicit --------------------------------------------------------------
+    const kmsPublish = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    for (const f of [this.ingest, this.checker]) {
+      allow(f.role, TABLE_WRITER, [table.tableArn]);
+      allow(f.role, ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], [schedulesArn]);
+      acknowledge(
+        f.role,
+        `AwsSolutions-IAM5[Resource::${schedulesPattern}]`,
+        'One schedule per pending obligation, named at run time from ticket and rule: the wildcard is ' +
+          "confined to this stack's timer group, and the only actions are Create and Delete.",
+      );
+      allow(f.role, ['iam:PassRole'], [schedulerRole.roleArn], {
+        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
+      allow(f.role, ['sns:Publish'], [alerts.topicArn]);
+      allow(f.role, kmsPublish, [key.keyArn]);
+    }
+    allow(
+      this.ingest.role,
+      ['ssm:GetParameter'],
+      [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: c.secretsParameter.slice(1) })],
+    );
+    allow(this.report.role, ['dynamodb:Query'], [table.tableArn, `${table.tableArn}/index/gsi1`]);
+    allow(this.report.role, ['s3:PutObject', 's3:GetObject'], [bucket.arnForObjects('reports/*')]);
+    acknowledge(
+      this.report.role,
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/reports/*]`,
+      'One object per week and format, named at run time; the reports/ prefix is the narrowest scope.',
+    );
+    allow(this.report.role, ['sns:Publish'], [reports.topicArn]);
+    allow(this.report.role, kmsPublish, [key.keyArn]);
+
+    // API ------------------------------------------------------------------------------------
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    new HttpStage(this, 'ApiStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: c.apiRateLimit, burstLimit: c.apiBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            latency: '$context.responseLatency',
+            bytes: '$context.responseLength',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration('Ingest', this.ingest.fn);
+    for (const route of api.addRoutes({ path: '/webhooks/{source}', methods: [HttpMethod.POST], integration }))
+      acknowledge(
+        route,
+        'AwsSolutions-APIG4',
+        'Helpdesks cannot sign SigV4: each webhook is authenticated by its HMAC signature (constant-time, ' +
+          'replay window), checked by the function before anything is stored.',
+      );
+    const iam = new HttpIamAuthorizer();
+    api.addRoutes({ path: '/tickets/{id}', methods: [HttpMethod.GET], integration, authorizer: iam });
+    api.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration, authorizer: iam });
+
+    const reportScheduleRole = new Role(this, 'ReportScheduleRole', {
+      description: `${prefix}: runs the weekly report schedule`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account },
+      }),
+    });
+    // The weekly report: Mondays 00:05 in the policy's time zone, like `serve`.
+    new Schedule(this, 'WeeklyReport', {
+      description: `${prefix}: last week's compliance report`,
+      schedule: ScheduleExpression.cron({
+        minute: '5',
+        hour: '0',
+        weekDay: 'MON',
+        timeZone: TimeZone.of(c.policy.calendar.timeZone),
+      }),
+      target: new LambdaInvoke(this.report.fn, {
+        role: reportScheduleRole,
+        input: ScheduleTargetInput.fromObject({}),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        deadLetterQueue: this.report.failures,
+      }),
+    });
+
+    acknowledge(
+      reportScheduleRole,
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.report.fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+      "LambdaInvoke's grant: the report function and its versions, nothing else.",
+    );
+
+    // Operations -----------------------------------------------------------------------------
+    const functions = [this.ingest, this.checker, this.report];
+    const queues: [string, Queue][] = [
+      ['TimerDeadLetters', timerDeadLetters],
+      ...functions.map((f) => [`${f.node.id}Failures`, f.failures] as [string, Queue]),
+    ];
+    const alarm = (id: string, metric: IMetric, description: string) =>
+      new Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(new SnsAction(ops));
+    const five = { period: Duration.minutes(5) };
+    for (const [id, q] of queues)
+      alarm(
+        `${id}Alarm`,
+        q.metricApproximateNumberOfMessagesVisible({ ...five, statistic: 'Maximum' }),
+        `${id}: messages waiting; a timer or an invocation failed for good. Inspect, fix, redrive.`,
+      );
+    for (const f of functions) {
+      alarm(`${f.node.id}ErrorsAlarm`, f.fn.metricErrors(five), `${f.fn.node.path}: errors`);
+      alarm(`${f.node.id}ThrottlesAlarm`, f.fn.metricThrottles(five), `${f.fn.node.path}: throttled`);
+    }
+    const custom = (metricName: string) =>
+      new Metric({
+        namespace: 'EscalationAuditor',
+        metricName,
+        dimensionsMap: { service: 'escalation-auditor' },
+        statistic: 'Sum',
+        ...five,
+      });
+    new Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      widgets: [
+        [
+          new TextWidget({
+            markdown: `# ${prefix}\nWebhooks in, breaches out. Alarms go to the ops topic.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
+        [
+          graph(
+            'Invocations',
+            functions.map((f) => f.fn.metricInvocations(five)),
+          ),
+          graph(
+            'Errors',
+            functions.map((f) => f.fn.metricErrors(five)),
+          ),
+          graph(
+            'Throttles',
+            functions.map((f) => f.fn.metricThrottles(five)),
+          ),
+          graph(
+            'Duration p99',
+            functions.map((f) => f.fn.metricDuration({ ...five, statistic: 'p99' })),
+          ),
+        ],
+        [
+          graph('API requests', [api.metricCount(five), api.metricClientError(five), api.metricServerError(five)]),
+          graph('API latency p99', [api.metricLatency({ ...five, statistic: 'p99' })]),
+          graph('Breaches, retractions, warnings', [
+            custom('BreachesRecorded'),
+            custom('BreachesRetracted'),
+            custom('WarningsSent'),
+          ]),
+          graph(
+            'Dead letters',
+            queues.map(([, q]) => q.metricApproximateNumberOfMessagesVisible({ ...five, statistic: 'Maximum' })),
+          ),
+        ],
+      ],
+    });
+
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('ApiUrl', api.apiEndpoint, 'POST {ApiUrl}/webhooks/{canonical|zendesk|jira|pagerduty}');
+    out('SecretsParameter', c.secretsParameter, 'SSM SecureString: the webhook signing secrets (JSON)');
+    out('AlertsTopicArn', alerts.topicArn, 'breach alerts for on-call');
+    out('ReportsTopicArn', reports.topicArn, 'weekly report announcements');
+    out('OpsTopicArn', ops.topicArn, 'alarms of the auditor itself');
+    out('ReportsBucketName', bucket.bucketName, 'weekly reports (reports/<week>.html|csv|json)');
+    out('TableName', table.tableName, 'the single table');
+  }
+}
+
+function allow(grantee: IGrantable, actions: string[], resources: string[], conditions?: Record<string, unknown>) {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }),
+  );
+}
+
+/** A cdk-nag finding accepted on one construct, with the reason it is right here. */
+function acknowledge(scope: IConstruct, id: string, reason: string) {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: 6, height: 6 });
+
+/** CloudWatch Logs accepts only some retention periods; the context must name one of them. */
+function retention(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+  if (!allowed.includes(days))
+    throw new ConfigError(`CDK context logRetentionDays: ${days} is not one of ${allowed.join(', ')}`);
+  return days as RetentionDays;
+}
