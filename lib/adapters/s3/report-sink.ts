@@ -1,4 +1,8 @@
-/** Weekly reports in an S3 bucket (encrypted with the bucket's key), linked by pre-signed URLs. */
+/**
+ * Weekly reports in an S3 bucket, encrypted by the bucket's default key (the stack's customer key),
+ * linked by pre-signed URLs. A link signed with a Lambda's temporary credentials stops working when
+ * those credentials expire, which can be before the 7 days asked for; the object itself stays.
+ */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ReportSink } from '../../ports';
@@ -20,7 +24,6 @@ export class S3ReportSink implements ReportSink {
         Key: key,
         Body: body,
         ContentType: contentType,
-        ServerSideEncryption: 'aws:kms',
       }),
     );
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {

@@ -50,7 +50,6 @@ describe('weekly report delivery', () => {
       Key: 'reports/CS-POL-001-2026-W10.html',
       Body: '<html></html>',
       ContentType: 'text/html; charset=utf-8',
-      ServerSideEncryption: 'aws:kms',
     });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0); // a pre-signed link makes no call
     const url = new URL(link);
