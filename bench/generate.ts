@@ -19,6 +19,8 @@ export function random(seed: number): () => number {
   };
 }
 
+const QUEUES = ['EMEA', 'Americas', 'APAC'] as const;
+
 interface Raw {
   t: number;
   json: string;
@@ -37,44 +39,49 @@ export function ticketEvents(n: number, start: number, rnd: () => number): Raw[]
     });
   const late = () => (rnd() < 0.1 ? 3 + rnd() * 10 : rnd() * 4) * MIN;
   const client = { id: `client-${n % 997}`, tier: rnd() < 0.9 ? 'enterprise' : 'standard' };
+  // Teams and agents by ticket number (no draw from rnd, so the histories stay as they were).
+  const queue = QUEUES[n % QUEUES.length];
+  const l1 = { id: `l1-${n % 9}`, role: 'L1' };
+  const l1b = { id: `l1-${(n + 4) % 9}`, role: 'L1' };
+  const l2 = `l2-${n % 5}`;
   const r = rnd();
   if (r < 0.15) {
-    add(start, 'ticket.created', { severity: pick(['P0', 'P1']), client, actor: { id: 'l1-1', role: 'L1' } });
-    add(start + late(), 'incident_form.created', { actor: { id: 'l1-1', role: 'L1' } });
+    add(start, 'ticket.created', { severity: pick(['P0', 'P1']), client, actor: l1, queue });
+    add(start + late(), 'incident_form.created', { actor: l1 });
     add(start + late(), 'escalated', { toTier: 'L2', channel: rnd() < 0.9 ? 'page' : 'ticket_assignment' });
     add(start + 5 * MIN + late() * 2, 'escalated', { toTier: 'L3', channel: 'incident_system' });
-    add(start + 15 * MIN + late() * 3, 'ownership.taken', { tier: 'L3', actor: { id: 'sre-1', role: 'L3' } });
+    add(start + 15 * MIN + late() * 3, 'ownership.taken', { tier: 'L3', actor: { id: `sre-${n % 4}`, role: 'L3' } });
     const duration = (2 + rnd() * 10) * 60 * MIN;
     for (let u = start + (90 + rnd() * 40) * MIN; u < start + duration; u += (90 + rnd() * 40) * MIN) {
       add(u, 'client.update', {
-        actor: { id: 'csm-1', role: rnd() < 0.95 ? 'CSM' : 'L3' },
+        actor: { id: `csm-${n % 3}`, role: rnd() < 0.95 ? 'CSM' : 'L3' },
         status: 'Investigating',
         ...(rnd() < 0.95 ? { etr: new Date(u + 4 * 60 * MIN).toISOString() } : {}),
       });
     }
     add(start + duration, 'ticket.resolved');
   } else if (r < 0.75) {
-    add(start, 'ticket.created', { severity: pick(['P2', 'P3']), client });
+    add(start, 'ticket.created', { severity: pick(['P2', 'P3']), client, actor: l1b, queue });
     for (let i = 1; i <= 4; i++) {
-      add(start + i * 8 * MIN, 'client.update', { actor: { id: 'l1-2', role: 'L1' }, status: 'Looking into it' });
+      add(start + i * 8 * MIN, 'client.update', { actor: l1b, status: 'Looking into it' });
     }
     const e = start + (30 + rnd() * 60) * MIN;
-    if (rnd() < 0.9) add(e - rnd() * 5 * MIN, 'troubleshooting.documented', { actor: { id: 'l1-2', role: 'L1' } });
+    if (rnd() < 0.9) add(e - rnd() * 5 * MIN, 'troubleshooting.documented', { actor: l1b });
     add(e, 'escalated', { toTier: 'L2', channel: 'ticket_assignment' });
     add(e + late(), 'tag.added', { tag: 'Escalate-L2' });
-    add(e + 30 * MIN, 'ownership.taken', { tier: 'L2', actor: { id: 'l2-1', role: 'L2' } });
+    add(e + 30 * MIN, 'ownership.taken', { tier: 'L2', actor: { id: l2, role: 'L2' }, queue: 'L2 Platform' });
     const handOff = e + rnd() * 3 * 24 * 60 * MIN;
     if (rnd() < 0.3) {
       add(handOff, 'escalated', { toTier: 'L3', channel: 'incident_system' });
       add(handOff + 60 * MIN, 'client.update', {
-        actor: { id: 'l2-1', role: rnd() < 0.9 ? 'L2' : 'L3' },
+        actor: { id: l2, role: rnd() < 0.9 ? 'L2' : 'L3' },
         status: 'With R&D',
       });
     }
-    add(handOff + 120 * MIN, 'ticket.resolved', { actor: { id: 'l2-1', role: 'L2' } });
+    add(handOff + 120 * MIN, 'ticket.resolved', { actor: { id: l2, role: 'L2' } });
   } else {
-    add(start, 'ticket.created', { severity: 'P4', client });
-    for (let i = 0; i < 8; i++) add(start + (i + 1) * 30 * MIN, 'client.update', { actor: { id: 'l1-3', role: 'L1' } });
+    add(start, 'ticket.created', { severity: 'P4', client, queue });
+    for (let i = 0; i < 8; i++) add(start + (i + 1) * 30 * MIN, 'client.update', { actor: l1 });
     add(start + 8 * 60 * MIN, 'ticket.resolved');
   }
   return out;

@@ -12,11 +12,16 @@ const MIN = 60_000;
 const lines: string[] = [];
 let seq = 0;
 
+let stories = 0;
+
+/** One ticket; its creation names the queue it arrived in, EMEA and Americas in turn. */
 function story(ticketId: string, start: string, steps: Step[]): void {
   const t0 = Date.parse(start);
+  const queue = ['EMEA', 'Americas'][stories++ % 2];
   for (const [m, type, fields] of steps) {
     const at = new Date(t0 + m * MIN).toISOString().replace('.000Z', 'Z');
-    lines.push(JSON.stringify({ id: `evt-${String(++seq).padStart(4, '0')}`, ticketId, type, at, ...fields }));
+    const extra = type === 'ticket.created' ? { ...fields, queue } : fields;
+    lines.push(JSON.stringify({ id: `evt-${String(++seq).padStart(4, '0')}`, ticketId, type, at, ...extra }));
   }
 }
 

@@ -9,7 +9,7 @@ import type { TicketEvent } from '../events/parse';
 import type { Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
 import { type CadenceRule, type ConductRule, type DeadlineRule, RULES, type RuleContext } from './rules';
-import { buildTimeline, type Episode, type Timeline } from './timeline';
+import { buildTimeline, type Episode, lastIndexAt, type Timeline } from './timeline';
 import {
   type Breach,
   breachKey,
@@ -121,6 +121,11 @@ function obligation(
     o.cancelledAt = extra.cancelled.end;
     o.cancelledBy = extra.cancelled.endedBy;
   }
+  const i = lastIndexAt(ctx.timeline.events, Math.min(dueAt, ctx.asOf));
+  const queue = ctx.timeline.queueAt[i];
+  const agent = extra.evidence?.actorId ?? ctx.timeline.holderAt[i];
+  if (queue !== undefined) o.queue = queue;
+  if (agent !== undefined) o.agent = agent;
   return o;
 }
 

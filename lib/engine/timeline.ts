@@ -19,6 +19,9 @@ export interface Timeline {
   readonly events: readonly TicketEvent[];
   /** Severity after each event, index for index. */
   readonly severityAt: readonly (Severity | undefined)[];
+  /** After each event: the ticket's queue (latest one named) and who holds it (its creator, or the last to take ownership). */
+  readonly queueAt: readonly (string | undefined)[];
+  readonly holderAt: readonly (string | undefined)[];
   readonly created: TicketEvent | undefined;
   readonly severity: Severity | undefined;
   readonly resolved: boolean;
@@ -30,6 +33,21 @@ export interface Timeline {
   readonly firstL3: TicketEvent | undefined;
 }
 
+/** The index of the last event at or before `t` (-1 if none). */
+export function lastIndexAt(events: readonly TicketEvent[], t: number): number {
+  let lo = 0;
+  let hi = events.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((events[mid] as TicketEvent).t <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 function among(severity: Severity | undefined, set: readonly Severity[]): boolean {
   return severity !== undefined && set.includes(severity);
 }
@@ -37,6 +55,10 @@ function among(severity: Severity | undefined, set: readonly Severity[]): boolea
 export function buildTimeline(events: readonly TicketEvent[], policy: Policy): Timeline {
   const critical: Episode[] = [];
   const severityAt: (Severity | undefined)[] = [];
+  const queueAt: (string | undefined)[] = [];
+  const holderAt: (string | undefined)[] = [];
+  let queue: string | undefined;
+  let holder: string | undefined;
   let created: TicketEvent | undefined;
   let severity: Severity | undefined;
   let resolved = false;
@@ -70,6 +92,10 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
         break;
     }
     severityAt.push(severity);
+    queue = ev.queue ?? queue;
+    if ((ev.type === 'ticket.created' || ev.type === 'ownership.taken') && ev.actorId) holder = ev.actorId;
+    queueAt.push(queue);
+    holderAt.push(holder);
 
     const endedBy = ev.type === 'ticket.resolved' ? 'resolved' : `reclassified to ${severity}`;
     const nowCritical = !resolved && among(severity, criticalSeverities);
@@ -86,5 +112,5 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
       escalation.endedBy = endedBy;
     }
   }
-  return { events, severityAt, created, severity, resolved, critical, escalation, firstL3 };
+  return { events, severityAt, queueAt, holderAt, created, severity, resolved, critical, escalation, firstL3 };
 }

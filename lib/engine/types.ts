@@ -33,6 +33,14 @@ export interface Obligation {
   /** cancelled: when the clock stopped, and why. */
   readonly cancelledAt?: number;
   readonly cancelledBy?: string;
+  /** The ticket's queue or team when it fell due (or at the audit time), when the source names one. */
+  readonly queue?: string;
+  /**
+   * Who it is put down to: the actor of its evidence (who met it, met it late, or sent the
+   * non-compliant update); without evidence, whoever held the ticket when it fell due: its creator
+   * or the last to take ownership.
+   */
+  readonly agent?: string;
 }
 
 /** A breach is a breached obligation; its identity is (ticketId, rule, dueAt). */

@@ -24,6 +24,8 @@ export interface TicketEvent {
   readonly status: string | undefined;
   /** `etr` of `client.update` as epoch milliseconds. */
   readonly etr: number | undefined;
+  /** The ticket's queue or team as of this event, when the source says (reports only). */
+  readonly queue: string | undefined;
 }
 
 export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
@@ -55,6 +57,7 @@ export function parseEvent(value: unknown): ParseResult {
       tag: e.type === 'tag.added' || e.type === 'tag.removed' ? e.tag : undefined,
       status: e.type === 'client.update' ? e.status : undefined,
       etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
+      queue: e.queue,
     },
   };
 }
@@ -86,7 +89,8 @@ export function sameEvent(a: TicketEvent, b: TicketEvent): boolean {
     a.channel === b.channel &&
     a.tag === b.tag &&
     a.status === b.status &&
-    a.etr === b.etr
+    a.etr === b.etr &&
+    a.queue === b.queue
   );
 }
 

@@ -28,6 +28,11 @@ const common = {
   ticketId: z.string().min(1).max(256),
   at: Timestamp,
   actor: z.object({ id: z.string().optional(), role: Role.optional() }).optional(),
+  /**
+   * An extension to RULES.md section 1, ignored by every rule: the helpdesk queue or team the
+   * ticket is in as of this change (from the mapping), so the weekly report can group by it.
+   */
+  queue: z.string().min(1).max(256).optional(),
 };
 
 /** Unknown fields are accepted and ignored (stripped); a raw-payload archive keeps them where needed. */

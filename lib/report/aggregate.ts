@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import { explain } from '../engine/explain';
 import { RULE_IDS } from '../engine/rules';
-import type { Finding, Obligation, TicketAudit } from '../engine/types';
+import { breachKey, type Finding, type Obligation, type TicketAudit } from '../engine/types';
 import { SEVERITIES, type Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
 import type { NoticeKey } from '../ports';
@@ -55,12 +55,19 @@ export interface Tally {
   readonly due: number;
   readonly met: number;
   readonly breached: number;
+  /** Alerted live as breaches, then met by late evidence: counted in `met`, listed here too. */
+  readonly retracted: number;
   /** met / due, or null when nothing was due. */
   readonly compliance: number | null;
   /** Met in the last 10% of the time allowed. */
   readonly nearMisses: number;
   /** Median and 90th percentile of the time from the clock start to the evidence, for met ones (ms). */
   readonly timeToEvidence: { readonly median: number | null; readonly p90: number | null };
+}
+
+/** The tally of one queue or one agent. */
+export interface Group extends Tally {
+  readonly name: string;
 }
 
 export interface ReportBreach {
@@ -78,6 +85,10 @@ export interface WeeklyReport {
   readonly total: Tally;
   readonly byRule: Readonly<Record<RuleId, Tally>>;
   readonly bySeverity: Readonly<Partial<Record<Severity, Tally>>>;
+  /** Per queue or team, when the sources name them (see the mapping); most breaches first. */
+  readonly byQueue: readonly Group[];
+  /** Per agent (see Obligation.agent), when events name their actors; most breaches first. */
+  readonly byAgent: readonly Group[];
   readonly breaches: readonly ReportBreach[];
   readonly findings: readonly Finding[];
   /** Breaches alerted while live and retracted on late evidence (not counted as breaches). */
@@ -101,8 +112,9 @@ function percentile(sorted: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-export function tally(obligations: readonly Obligation[]): Tally {
+export function tally(obligations: readonly Obligation[], retractedKeys?: ReadonlySet<string>): Tally {
   const met = obligations.filter((o) => o.status === 'met');
+  const retracted = retractedKeys ? met.filter((o) => retractedKeys.has(breachKey(o))).length : 0;
   const breached = obligations.filter((o) => o.status === 'breached').length;
   const times = met
     .filter((o) => o.evidence && o.dueAt > o.startAt)
@@ -116,6 +128,7 @@ export function tally(obligations: readonly Obligation[]): Tally {
     due,
     met: met.length,
     breached,
+    retracted,
     compliance: due ? met.length / due : null,
     nearMisses,
     timeToEvidence: { median: percentile(times, 50), p90: percentile(times, 90) },
@@ -146,13 +159,20 @@ export function aggregateWeek(
   const obligations = all
     .filter((o) => within(o, week))
     .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1));
+  const keys = new Set(retractedInWeek.map(breachKey));
   const byRule = Object.fromEntries(
-    RULE_IDS.map((id) => [id, tally(obligations.filter((o) => o.rule === id))]),
+    RULE_IDS.map((id) => [
+      id,
+      tally(
+        obligations.filter((o) => o.rule === id),
+        keys,
+      ),
+    ]),
   ) as Record<RuleId, Tally>;
   const bySeverity: Partial<Record<Severity, Tally>> = {};
   for (const s of SEVERITIES) {
     const of = obligations.filter((o) => o.severity === s);
-    if (of.length) bySeverity[s] = tally(of);
+    if (of.length) bySeverity[s] = tally(of, keys);
   }
   const ticketsInWeek = new Set(obligations.map((o) => o.ticketId));
   const trend = [...previousWeeks(week, trendWeeks, zone), week].map((w) => {
@@ -163,9 +183,11 @@ export function aggregateWeek(
     week,
     policy: { id: policy.id, version: policy.version, timeZone: zone },
     tickets: ticketsInWeek.size,
-    total: tally(obligations),
+    total: tally(obligations, keys),
     byRule,
     bySeverity,
+    byQueue: groupBy(obligations, (o) => o.queue, NO_QUEUE, keys),
+    byAgent: groupBy(obligations, (o) => o.agent, NO_AGENT, keys),
     breaches: obligations
       .filter((o) => o.status === 'breached')
       .map((o) => ({
@@ -180,6 +202,33 @@ export function aggregateWeek(
     trend,
     obligations,
   };
+}
+
+export const NO_QUEUE = '(no queue)';
+export const NO_AGENT = '(not attributed)';
+
+/**
+ * Tallies per value of `key`, most breaches first (then by name); those without one under
+ * `none`. Empty when no obligation has a value: the sources did not say. An array, not a record,
+ * so that numeric ids (helpdesk user ids) keep this order in JSON.
+ */
+function groupBy(
+  obligations: readonly Obligation[],
+  key: (o: Obligation) => string | undefined,
+  none: string,
+  retractedKeys: ReadonlySet<string>,
+): Group[] {
+  const groups = new Map<string, Obligation[]>();
+  for (const o of obligations) {
+    const k = key(o) ?? none;
+    const list = groups.get(k) ?? [];
+    if (!list.length) groups.set(k, list);
+    list.push(o);
+  }
+  if (groups.size === 0 || (groups.size === 1 && groups.has(none))) return [];
+  return [...groups]
+    .map(([name, of]) => ({ name, ...tally(of, retractedKeys) }))
+    .sort((x, y) => y.breached - x.breached || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
 /** The last complete ISO week before `now`, in `zone`. */

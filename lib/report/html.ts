@@ -3,7 +3,7 @@
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
 import { duration } from '../engine/explain';
-import type { Tally, WeeklyReport } from './aggregate';
+import type { Group, Tally, WeeklyReport } from './aggregate';
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -14,7 +14,7 @@ const colour = (x: number | null) =>
   x === null ? '#9aa5b1' : x >= 0.95 ? '#2f9e44' : x >= 0.8 ? '#f08c00' : '#e03131';
 
 /** Horizontal bars: compliance per rule. */
-function complianceBars(rows: [string, Tally][]): string {
+function complianceBars(rows: [string, Tally][], what = 'rule'): string {
   const width = 640;
   const label = 210;
   const bar = 22;
@@ -31,7 +31,7 @@ function complianceBars(rows: [string, Tally][]): string {
       );
     })
     .join('');
-  return `<svg role="img" aria-label="Compliance by rule" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">${bars}</svg>`;
+  return `<svg role="img" aria-label="Compliance by ${what}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">${bars}</svg>`;
 }
 
 /** Columns: compliance per week, the report's week last. */
@@ -55,16 +55,33 @@ function trendColumns(trend: WeeklyReport['trend']): string {
 }
 
 function tallyTable(rows: [string, Tally][]): string {
-  const head = ['', 'Due', 'Met', 'Breached', 'Compliance', 'Near misses', 'Median time to evidence', 'p90'];
+  const head = [
+    '',
+    'Due',
+    'Met',
+    'Breached',
+    'Retracted',
+    'Compliance',
+    'Near misses',
+    'Median time to evidence',
+    'p90',
+  ];
   const body = rows
     .map(
       ([name, t]) =>
-        `<tr><th scope="row">${esc(name)}</th><td>${t.due}</td><td>${t.met}</td><td>${t.breached}</td>` +
+        `<tr><th scope="row">${esc(name)}</th><td>${t.due}</td><td>${t.met}</td><td>${t.breached}</td><td>${t.retracted}</td>` +
         `<td style="color:${colour(t.compliance)};font-weight:bold">${pct(t.compliance)}</td><td>${t.nearMisses}</td>` +
         `<td>${time(t.timeToEvidence.median)}</td><td>${time(t.timeToEvidence.p90)}</td></tr>`,
     )
     .join('');
   return `<table><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** A queue's or agent's section, when the sources name them: bars (top 12 by breaches) and the table. */
+function groups(title: string, what: string, of: readonly Group[]): string {
+  if (!of.length) return '';
+  const rows = of.map((g) => [g.name, g] as [string, Tally]);
+  return `<h2>${title}</h2>\n${complianceBars(rows.slice(0, 12), what)}\n${tallyTable(rows)}`;
 }
 
 export function reportHtml(r: WeeklyReport): string {
@@ -110,6 +127,8 @@ ${trendColumns(r.trend)}
 ${tallyTable([['All rules', r.total], ...rules])}
 <h2>By severity</h2>
 ${tallyTable(Object.entries(r.bySeverity) as [string, Tally][])}
+${groups('By team or queue', 'team', r.byQueue)}
+${groups('By agent', 'agent', r.byAgent)}
 <h2>Breaches (${r.breaches.length})</h2>
 ${r.breaches.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead><tbody>${breaches}</tbody></table>` : '<p>None.</p>'}
 ${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${esc(f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}

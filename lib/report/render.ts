@@ -1,7 +1,7 @@
 /** The weekly report as JSON, CSV (one row per obligation) and Markdown. */
 import { duration, explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
-import type { Tally, WeeklyReport } from './aggregate';
+import type { Group, Tally, WeeklyReport } from './aggregate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -17,6 +17,8 @@ export function reportJson(r: WeeklyReport): object {
     total: r.total,
     byRule: r.byRule,
     bySeverity: r.bySeverity,
+    byQueue: r.byQueue,
+    byAgent: r.byAgent,
     trend: r.trend,
     breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
     findings: r.findings,
@@ -39,6 +41,8 @@ export function reportCsv(r: WeeklyReport, policy: Policy): string {
     'dueAt',
     'evidenceAt',
     'evidenceEventId',
+    'queue',
+    'agent',
     'explanation',
   ];
   const rows = r.obligations.map((o) => [
@@ -50,6 +54,8 @@ export function reportCsv(r: WeeklyReport, policy: Policy): string {
     iso(o.dueAt),
     o.evidence ? iso(o.evidence.at) : '',
     o.evidence?.eventId,
+    o.queue,
+    o.agent,
     explain(o, policy),
   ]);
   return `${[head, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
@@ -60,6 +66,7 @@ const row = (name: string, t: Tally) => [
   String(t.due),
   String(t.met),
   String(t.breached),
+  String(t.retracted),
   pct(t.compliance),
   String(t.nearMisses),
   time(t.timeToEvidence.median),
@@ -72,7 +79,29 @@ const table = (head: string[], rows: string[][]) =>
     .join('\n');
 
 export function reportMarkdown(r: WeeklyReport): string {
-  const head = ['', 'Due', 'Met', 'Breached', 'Compliance', 'Near misses', 'Median time to evidence', 'p90'];
+  const head = [
+    '',
+    'Due',
+    'Met',
+    'Breached',
+    'Retracted',
+    'Compliance',
+    'Near misses',
+    'Median time to evidence',
+    'p90',
+  ];
+  const groups = (title: string, of: readonly Group[]) =>
+    of.length
+      ? [
+          `## ${title}`,
+          '',
+          table(
+            head,
+            of.map((g) => row(g.name, g)),
+          ),
+          '',
+        ]
+      : [];
   return [
     `# ${r.policy.id} compliance, week ${r.week.id}`,
     '',
@@ -91,6 +120,8 @@ export function reportMarkdown(r: WeeklyReport): string {
       Object.entries(r.bySeverity).map(([s, t]) => row(s, t)),
     ),
     '',
+    ...groups('By team or queue', r.byQueue),
+    ...groups('By agent', r.byAgent),
     '## Trend',
     '',
     table(

@@ -52,7 +52,8 @@ export const jira: Source = {
     const at = timestamp === undefined ? undefined : isoFromEpochMs(timestamp);
     if (!key || !at) return { ...out, unmapped: ['missing issue.key, or timestamp is not epoch milliseconds'] };
     const delivery = req.headers[IDENTIFIER] ?? `${payload.webhookEvent}:${key}:${timestamp}`;
-    const base = { ticketId: key, at, ...actor(m, payload.user) };
+    const queue = m.queueField ? names(fields[m.queueField])[0] : undefined;
+    const base = { ticketId: key, at, ...actor(m, payload.user), ...(queue ? { queue } : {}) };
     let n = 0;
     const emit = (type: string, fields: Candidate = {}) =>
       out.events.push({ id: `jira:${delivery}#${n++}`, type, ...base, ...fields });

@@ -52,6 +52,8 @@ const Zendesk = z.strictObject({
   }),
   /** Group id -> tier: assigning the ticket to an L2 or L3 group is an escalation through ticket assignment. */
   groups: z.record(z.string(), Team).default({}),
+  /** Group id -> team or queue name, for the weekly report's per-team figures; optional. */
+  queues: z.record(z.string(), z.string().min(1).max(256)).default({}),
   /** Agent (user) id -> role. */
   users: z.record(z.string(), Role).default({}),
   /** Organization id -> client tier. */
@@ -72,6 +74,8 @@ const Jira = z.strictObject({
   /** Custom field naming the team the issue is with, and team name -> tier. */
   teamField: z.string().optional(),
   teams: z.record(z.string(), Team).default({}),
+  /** The field whose value names the issue's team or queue in the weekly report (`project`, a custom field id); optional. */
+  queueField: z.string().optional(),
   /** Account id -> role. */
   users: z.record(z.string(), Role).default({}),
   /** Custom field holding the JSM organization(s), and organization name -> client tier. */

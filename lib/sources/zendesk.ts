@@ -63,7 +63,7 @@ export const zendesk: Source = {
     const id = idOf(payload.id);
     const at = typeof payload.time === 'string' ? payload.time : undefined;
     if (!ticket || !id || !at) return { ...out, unmapped: ['missing id, time or detail.id'] };
-    const base = { ticketId: `${m.ticketIdPrefix}${ticket}`, at, ...actor(m, detail.actor_id) };
+    const base = { ticketId: `${m.ticketIdPrefix}${ticket}`, at, ...actor(m, detail.actor_id), ...queueOf(m, detail) };
     let n = 0;
     const emit = (type: string, fields: Candidate = {}) =>
       out.events.push({ id: `zendesk:${id}#${n++}`, type, ...base, ...fields });
@@ -100,6 +100,13 @@ export const zendesk: Source = {
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []);
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : undefined);
+
+/** The ticket's current group, by the mapping's name for it (`detail` is the ticket as it is now). */
+function queueOf(m: ZendeskMapping, detail: Record<string, unknown>): Candidate {
+  const group = idOf(detail.group_id);
+  const queue = group ? m.queues[group] : undefined;
+  return queue ? { queue } : {};
+}
 
 function actor(m: ZendeskMapping, userId: unknown): Candidate {
   return actorOf(m.users, idOf(userId));

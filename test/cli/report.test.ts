@@ -40,7 +40,9 @@ describe('escalation-auditor report', () => {
     const r = await cli(['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', 'csv', '--out', out]);
     expect(r.code).toBe(0);
     const csv = readFileSync(join(out, 'CS-POL-001-2026-W10.csv'), 'utf8').trim().split('\r\n');
-    expect(csv[0]).toBe('ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,explanation');
+    expect(csv[0]).toBe(
+      'ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,queue,agent,explanation',
+    );
     expect(csv.length - 1).toBe(114);
   });
 

@@ -5,7 +5,7 @@ import { RULE_IDS } from '../../../lib/engine/rules';
 import type { TicketAudit } from '../../../lib/engine/types';
 import { parseEvent, type TicketEvent } from '../../../lib/events/parse';
 import { DEFAULT_POLICY, PolicyConfig } from '../../../lib/policy/schema';
-import { aggregateWeek, isoWeek, weekOf } from '../../../lib/report/aggregate';
+import { aggregateWeek, isoWeek, NO_AGENT, NO_QUEUE, weekOf } from '../../../lib/report/aggregate';
 
 describe('ISO weeks in the policy time zone', () => {
   it('runs Monday 00:00 to Monday 00:00 local time', () => {
@@ -77,6 +77,77 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
     expect(report.trend.at(-1)).toMatchObject({ due: report.total.due, breached: report.total.breached });
     const severities = Object.values(report.bySeverity).reduce((n, t) => n + t.due, 0);
     expect(severities).toBe(report.total.due);
+    // per team and per agent: each group is the tally of the obligations the engine put down to it
+    for (const [groups, key, none] of [
+      [report.byQueue, (o: (typeof inWeek)[number]) => o.queue, NO_QUEUE],
+      [report.byAgent, (o: (typeof inWeek)[number]) => o.agent, NO_AGENT],
+    ] as const) {
+      expect(groups.length).toBeGreaterThan(1);
+      expect(groups.reduce((n, g) => n + g.due, 0)).toBe(report.total.due);
+      for (const g of groups) {
+        const of = inWeek.filter((o) => (key(o) ?? none) === g.name);
+        const met = of.filter((o) => o.status === 'met').length;
+        expect.soft(g, g.name).toMatchObject({ due: of.length, met, breached: of.length - met });
+      }
+      // most breaches first
+      expect(groups.map((g) => g.breached)).toEqual(groups.map((g) => g.breached).sort((a, b) => b - a));
+    }
+    expect(report.byQueue.map((g) => g.name).sort()).toEqual(['APAC', 'Americas', 'EMEA', 'L2 Platform']);
+  });
+
+  it('puts an obligation down to who met it, or else to who held the ticket when it fell due', () => {
+    const policy = DEFAULT_POLICY;
+    const at = (m: number) => new Date(Date.parse('2026-03-03T10:00:00Z') + m * 60_000).toISOString();
+    const events = [
+      {
+        id: 'c',
+        type: 'ticket.created',
+        at: at(0),
+        severity: 'P1',
+        client: { id: 'a', tier: 'enterprise' },
+        actor: { id: 'ana', role: 'L1' },
+        queue: 'EMEA',
+      },
+      { id: 'f', type: 'incident_form.created', at: at(3), actor: { id: 'ben', role: 'L1' } },
+      {
+        id: 'o',
+        type: 'ownership.taken',
+        at: at(10),
+        tier: 'L2',
+        actor: { id: 'lee', role: 'L2' },
+        queue: 'L2 Platform',
+      },
+    ].map((e) => {
+      const r = parseEvent({ ticketId: 'T-1', ...e });
+      if (!r.ok) throw new Error(r.error);
+      return r.event;
+    });
+    const audit = evaluateTicket('T-1', events, policy, Date.parse(at(60)));
+    const of = (rule: string) => audit.obligations.find((o) => o.rule === rule);
+    expect(of('incident-form')).toMatchObject({ status: 'met', agent: 'ben', queue: 'EMEA' });
+    expect(of('l2-paged')).toMatchObject({ status: 'breached', agent: 'ana', queue: 'EMEA' });
+    expect(of('l3-ownership')).toMatchObject({ status: 'breached', agent: 'lee', queue: 'L2 Platform' });
+  });
+
+  it('counts retracted breaches per rule, team and agent among the met', () => {
+    const { audits } = generatedWeek(300, 5);
+    const week = isoWeek('2026-W10', 'UTC');
+    const met = audits
+      .flatMap((a) => a.obligations)
+      .filter((o) => o.status === 'met' && o.queue && o.dueAt >= week.start && o.dueAt < week.end)
+      .slice(0, 3);
+    const report = aggregateWeek(
+      audits,
+      DEFAULT_POLICY,
+      week,
+      4,
+      met.map((o) => ({ kind: 'breach' as const, ticketId: o.ticketId, rule: o.rule, dueAt: o.dueAt })),
+    );
+    expect(report.total.retracted).toBe(3);
+    expect(report.byQueue.reduce((n, g) => n + g.retracted, 0)).toBe(3);
+    expect(report.byAgent.reduce((n, g) => n + g.retracted, 0)).toBe(3);
+    expect(Object.values(report.byRule).reduce((n, t) => n + t.retracted, 0)).toBe(3);
+    expect(report.retracted.total).toBe(3);
   });
 
   it('near misses and time to evidence come from the evidence of met obligations', () => {

@@ -30,16 +30,22 @@ describe('the HTML report in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('data:') && u !== 'about:blank')).toEqual([]);
     expect(await page.title()).toBe('CS-POL-001 compliance, week 2026-W10');
-    expect(await page.locator('table').count()).toBe(3);
-    const charts = page.locator('svg[role="img"]');
-    expect(await charts.count()).toBe(2);
-    // one bar per rule with obligations due, one column per week of the trend
-    expect(await charts.nth(0).locator('rect[fill]:not([fill="#eef1f4"])').count()).toBe(9);
-    expect(await charts.nth(1).locator('rect').count()).toBe(5);
-    const box = await charts.nth(0).boundingBox();
+    // by rule, by severity, by team, by agent, the breaches
+    expect(await page.locator('table').count()).toBe(5);
+    const chart = (what: string) => page.locator(`svg[aria-label="${what}"]`);
+    const bars = 'rect[fill]:not([fill="#eef1f4"])';
+    // one bar per rule with obligations due, one column per week of the trend, one bar per team and agent
+    expect(await chart('Compliance by rule').locator(bars).count()).toBe(9);
+    expect(await chart('Compliance trend').locator('rect').count()).toBe(5);
+    expect(await chart('Compliance by team').locator(bars).count()).toBe(report.byQueue.length);
+    expect(report.byQueue.map((g) => g.name).sort()).toEqual(['Americas', 'EMEA']);
+    expect(await chart('Compliance by agent').locator(bars).count()).toBe(Math.min(12, report.byAgent.length));
+    const box = await chart('Compliance by rule').boundingBox();
     expect(box?.width).toBeGreaterThan(600);
+    const teams = page.locator('h2:has-text("By team or queue") ~ table').first().locator('tbody tr');
+    expect(await teams.count()).toBe(2);
     // the breach table lists every breach, with the engine's explanations
-    const rows = page.locator('table').nth(2).locator('tbody tr');
+    const rows = page.locator('h2:has-text("Breaches") + table').locator('tbody tr');
     expect(await rows.count()).toBe(report.breaches.length);
     expect(await rows.first().textContent()).toContain(
       'Incident Report Form filed 10:07, 2 min after the 10:05 deadline',

@@ -122,6 +122,25 @@ describe('zendesk translation', () => {
     ]);
   });
 
+  it("names the queue by the ticket's current group when the mapping lists it", () => {
+    const mapping = {
+      ...MAPPING,
+      zendesk: { ...(MAPPING.zendesk as NonNullable<typeof MAPPING.zendesk>), queues: { '200': 'Platform L2' } },
+    };
+    const at = (group: string) =>
+      SOURCES.zendesk.translate(
+        zendeskEvent(
+          'ticket.comment_added',
+          { group_id: group },
+          { comment: { is_public: true, author: { id: '9002', is_staff: true }, body: 'x' } },
+        ),
+        { headers: {}, body: Buffer.from(''), receivedAt: NOW },
+        mapping,
+      ).events;
+    expect(at('200')).toEqual([expect.objectContaining({ type: 'client.update', queue: 'Platform L2' })]);
+    expect(at('100')[0]).not.toHaveProperty('queue');
+  });
+
   it('reports what it cannot map instead of guessing: a null priority, an unknown organization', () => {
     const nullPriority = translate('zendesk', zendeskEvent('ticket.created', { priority: null }));
     expect(nullPriority.events).toEqual([]);
@@ -232,6 +251,19 @@ describe('jira translation', () => {
         client: { id: 'Acme', tier: 'enterprise' },
       },
     ]);
+  });
+
+  it("names the queue from the mapping's queue field", () => {
+    const mapping = {
+      ...MAPPING,
+      jira: { ...(MAPPING.jira as NonNullable<typeof MAPPING.jira>), queueField: 'project' },
+    };
+    const r = SOURCES.jira.translate(
+      jiraEvent('jira:issue_created', {}, { project: { key: 'SUP', name: 'Customer Support' } }),
+      { headers, body: Buffer.from(''), receivedAt: NOW },
+      mapping,
+    );
+    expect(r.events).toEqual([expect.objectContaining({ type: 'ticket.created', queue: 'Customer Support' })]);
   });
 
   it('issue updated: reads the changelog', () => {
