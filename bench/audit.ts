@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultThreads } from '../cli/audit';
-import { writeExport } from './generate';
+import { GENERATOR_VERSION, writeExport } from './generate';
 
 const OUT = join(import.meta.dirname, 'out');
 const WEEK = Date.parse('2026-03-02T00:00:00Z');
@@ -25,7 +25,7 @@ export function measure(mode: 'bare' | 'audit' | 'report', file: string, threads
 /** The generated export of `tickets` tickets (made once, then reused). */
 export async function exportFile(tickets = 100_000): Promise<string> {
   mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `export-${tickets}.jsonl`);
+  const file = join(OUT, `export-${tickets}-v${GENERATOR_VERSION}.jsonl`);
   if (!existsSync(file)) {
     const t = performance.now();
     const n = await writeExport(file, tickets, WEEK);

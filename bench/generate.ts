@@ -7,6 +7,9 @@ import { createWriteStream } from 'node:fs';
 
 const MIN = 60_000;
 
+/** Bumped whenever the generated histories change, so that cached exports are made anew. */
+export const GENERATOR_VERSION = 2;
+
 /** mulberry32: a small seeded PRNG, so every run generates the same file. */
 export function random(seed: number): () => number {
   let a = seed >>> 0;

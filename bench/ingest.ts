@@ -16,7 +16,9 @@ const CONCURRENCY = 50;
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--memory', '--port', '0'], {
+  // SERVE_CPU_PROF=<dir> writes CPU profiles of the server's threads there when it stops
+  const profile = process.env.SERVE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVE_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, BIN, 'serve', '--memory', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

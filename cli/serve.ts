@@ -1,6 +1,7 @@
 /** `escalation-auditor serve`: the webhook and ticket API, timers and alerts on the embedded store. */
 import { join } from 'node:path';
 import { LocalAlerts } from '../lib/adapters/local/alerts';
+import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
@@ -39,6 +40,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     : Object.fromEntries(SOURCE_NAMES.map((s) => [s, [DEV_SECRET]]));
   const data = opts.memory ? undefined : (opts.data ?? '.data');
   const local = await openLocalStore(data);
+  // serve is the embedded table's only writer: tickets are kept in memory, writes group-committed
+  const store = new ExclusiveStore(local.store);
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
   const alertsFile = opts.alertsFile ?? (data ? join(data, 'alerts.jsonl') : undefined);
   const alerts = new LocalAlerts({
@@ -62,10 +65,14 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     4,
     (id, err) => log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
   );
-  const stats = () => ({ store: { ...local.store.counters }, timers: timers.size, reconciling: queue.size });
+  const stats = () => ({
+    store: { ...local.store.counters, ticketsInMemory: store.cached },
+    timers: timers.size,
+    reconciling: queue.size,
+  });
   const changed = async (ticketIds: readonly string[]) => queue.add(ticketIds);
   const api = createApi({
-    store: local.store,
+    store,
     mapping,
     secrets,
     policy,
@@ -75,12 +82,12 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     changed,
   });
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody });
-  live.deps = { store: local.store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
-  timers.start(await local.store.timersDue(Number.POSITIVE_INFINITY));
+  live.deps = { store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
+  timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
   // after a crash, tickets changed just before it may not have been reconciled: the archive of the
   // last hour names them (stored events come back as duplicates and queue their tickets again)
   const now = Date.now();
-  void replay(now - 3_600_000, now, { store: local.store, mapping, secrets, changed }).catch((err) =>
+  void replay(now - 3_600_000, now, { store, mapping, secrets, changed }).catch((err) =>
     log(`recovery replay failed: ${(err as Error).message}`),
   );
 
@@ -91,7 +98,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
   const scheduleReport = () => {
     weekly = setTimeout(async () => {
       try {
-        const delivered = await deliverWeeklyReport(local.store, policy, lastWeek(Date.now(), zone), reports);
+        const delivered = await deliverWeeklyReport(store, policy, lastWeek(Date.now(), zone), reports);
         process.stdout.write(`REPORT ${delivered.summary}\n`);
       } catch (err) {
         log(`weekly report failed: ${(err as Error).message}`);

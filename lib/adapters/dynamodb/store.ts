@@ -11,9 +11,10 @@
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
  * or a concurrent duplicate can never add an event twice, and nothing is ever overwritten.
- * Requests are archived in batches (group commit), so a busy webhook endpoint costs about one
- * write request per event. Uses only what dynalite and DynamoDB Local both support (no
- * transactions, no PartiQL).
+ * Archived requests and timers are written in batches (group commit), so a busy webhook endpoint
+ * costs about one write request per event; a sole writer that knows which events are new (`serve`,
+ * lib/adapters/local/exclusive-store.ts) group-commits those too. Uses only what dynalite and
+ * DynamoDB Local both support (no transactions, no PartiQL).
  */
 import {
   type AttributeValue,
@@ -68,6 +69,12 @@ const dayIndex = (ms: number, ticketId: string, what: string) => ({
   gsi1sk: { S: `${ticketId}#${what}` },
   ticketId: { S: ticketId },
 });
+const eventItem = (ev: CanonicalEvent): Item => ({
+  ...eventKey(ev.ticketId, ev.id),
+  ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
+  at: { S: ev.at },
+  event: { S: JSON.stringify(ev) },
+});
 const rawKey = (raw: RawRequest) => ({
   pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
@@ -84,8 +91,11 @@ export class DynamoStore implements Store {
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly retentionDays: number;
-  private queue: { item: WriteRequest; done: (err?: unknown) => void }[] = [];
-  private flushing = false;
+  private queue: { item: WriteRequest; key: string; done: (err?: unknown) => void }[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  /** Keys of the items the batches in flight are writing. */
+  private readonly writing = new Set<string>();
 
   constructor(opts: DynamoStoreOptions) {
     this.client = opts.client;
@@ -94,7 +104,7 @@ export class DynamoStore implements Store {
   }
 
   archive(raw: RawRequest): Promise<void> {
-    const item: WriteRequest = {
+    return this.enqueue({
       PutRequest: {
         Item: {
           ...rawKey(raw),
@@ -107,28 +117,56 @@ export class DynamoStore implements Store {
           expiresAt: { N: String(Math.floor((raw.receivedAt + this.retentionDays * DAY) / 1000)) },
         },
       },
-    };
+    });
+  }
+
+  /** Unconditional writes, group-committed: resolved once DynamoDB has them. */
+  private enqueue(item: WriteRequest): Promise<void> {
+    const k = (item.PutRequest?.Item ?? item.DeleteRequest?.Key) as Item;
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, done: (err) => (err ? reject(err) : resolve()) });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
+      this.queue.push({ item, key: `${k.pk?.S}\u0000${k.sk?.S}`, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Group commit: everything archived since the last flush goes out in batches of 25. */
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 25);
-      try {
-        await this.batchWrite(batch.map((b) => b.item));
-        for (const b of batch) b.done();
-      } catch (err) {
-        for (const b of batch) b.done(err);
+  /**
+   * Group commit: what was queued meanwhile goes out in batches of up to 25, up to four batches
+   * at a time. Writes of one item stay in order: a batch never names an item twice, nor one that
+   * a batch in flight is writing; those wait for a later batch.
+   */
+  private flush(): void {
+    this.scheduled = false;
+    while (this.inFlight < 4 && this.queue.length > 0) {
+      const seen = new Set<string>();
+      const batch: typeof this.queue = [];
+      const later: typeof this.queue = [];
+      for (const w of this.queue) {
+        if (batch.length < 25 && !seen.has(w.key) && !this.writing.has(w.key)) batch.push(w);
+        else later.push(w);
+        seen.add(w.key);
       }
+      if (batch.length === 0) return;
+      this.queue = later;
+      this.inFlight++;
+      for (const w of batch) this.writing.add(w.key);
+      this.batchWrite(batch.map((b) => b.item))
+        .then(
+          () => {
+            for (const b of batch) b.done();
+          },
+          (err) => {
+            for (const b of batch) b.done(err);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          for (const w of batch) this.writing.delete(w.key);
+          this.flush();
+        });
     }
-    this.flushing = false;
   }
 
   /** A BatchWriteItem of at most 25 writes, retrying what DynamoDB leaves unprocessed. */
@@ -228,17 +266,20 @@ export class DynamoStore implements Store {
     );
   }
 
+  /**
+   * Writes events without the existence check, group-committed. Only for a sole writer that
+   * knows they are new (lib/adapters/local/exclusive-store.ts); everyone else calls `append`.
+   */
+  async appendUnchecked(events: readonly CanonicalEvent[]): Promise<void> {
+    await Promise.all(events.map((ev) => this.enqueue({ PutRequest: { Item: eventItem(ev) } })));
+  }
+
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
   private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
     const added = await this.write(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          ...eventKey(ev.ticketId, ev.id),
-          ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
-          at: { S: ev.at },
-          event: { S: JSON.stringify(ev) },
-        },
+        Item: eventItem(ev),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -266,6 +307,7 @@ export class DynamoStore implements Store {
   }
 
   async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
+    // group-committed with other tickets' timers and archived requests: unconditional anyway
     const writes: WriteRequest[] = [
       ...disarmed.map((t) => ({ DeleteRequest: { Key: timerItemKey(t) } })),
       ...armed.map((t) => ({
@@ -283,7 +325,7 @@ export class DynamoStore implements Store {
         },
       })),
     ];
-    for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25));
+    await Promise.all(writes.map((w) => this.enqueue(w)));
   }
 
   async ticketsActive(from: number, to: number): Promise<string[]> {

@@ -37,6 +37,16 @@ export class MemoryStore implements Store {
     yield* all.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
+  /** Events the caller knows are new (lib/adapters/local/exclusive-store.ts). */
+  async appendUnchecked(events: readonly CanonicalEvent[]): Promise<void> {
+    for (const ev of events) {
+      const history = this.tickets.get(ev.ticketId) ?? new Map<string, CanonicalEvent>();
+      this.tickets.set(ev.ticketId, history);
+      this.writes++;
+      history.set(ev.id, structuredClone(ev));
+    }
+  }
+
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
     return events.map((ev) => {
       const history = this.tickets.get(ev.ticketId) ?? new Map<string, CanonicalEvent>();

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoStore } from '../../../lib/adapters/dynamodb/store';
+import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
 import { MemoryStore } from '../../../lib/adapters/memory/store';
 import { dynalite, dynamoDbLocal, type Engine, freshTable } from '../../support/dynamo';
 import { storeContract } from './store.contract';
 
 storeContract('in-memory fake', async () => new MemoryStore());
+storeContract('sole-writer cache over the fake', async () => new ExclusiveStore(new MemoryStore(), 3));
 
 let lite: Engine;
 beforeAll(async () => {
@@ -12,6 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => lite.close());
 storeContract('DynamoDB adapter on dynalite', async () => new DynamoStore(await freshTable(lite)));
+storeContract(
+  'sole-writer cache over DynamoDB on dynalite',
+  async () => new ExclusiveStore(new DynamoStore(await freshTable(lite)), 3),
+);
 
 let local: Engine;
 beforeAll(async () => {

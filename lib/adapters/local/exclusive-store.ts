@@ -1,0 +1,275 @@
+/**
+ * The store as `serve` uses it: the process is the table's only writer (the embedded engine's
+ * data folder is locked by LevelDB while it runs; `report` and `replay` need it stopped), so each
+ * touched ticket's partition (events, armed timers, notices) is kept in memory and is the truth:
+ *
+ * - reads of a known ticket cost no request;
+ * - "is this event new?" is decided in memory, synchronously, so two deliveries of one event can
+ *   never both add it; new events are written without a condition, group-committed with the
+ *   archive and the timers of other tickets (a few BatchWriteItem requests for many webhooks);
+ * - an answer waits until its events are durable, and so does the answer to a redelivery that
+ *   arrived while the first delivery was still being written; a failed write is taken back out
+ *   of memory and the request fails (503), so the sender retries.
+ *
+ * Breach notices keep their conditional writes (they are rare) and are mirrored here. When a
+ * timer or notice write fails, what it touched is read again from the store before it is used.
+ * Idle tickets are evicted past `maxTickets`, least recently used first.
+ */
+import { sameCanonical } from '../../events/parse';
+import type { CanonicalEvent } from '../../events/schema';
+import {
+  type AppendOutcome,
+  type ArchivedRequest,
+  type Notice,
+  type NoticeKey,
+  type NoticeState,
+  type RawOutcome,
+  type RawRequest,
+  type Store,
+  type Timer,
+  timerKey,
+} from '../../ports';
+
+/** A store that can also write events it is told are new, without checking. */
+export interface ExclusiveBackend extends Store {
+  appendUnchecked(events: readonly CanonicalEvent[]): Promise<void>;
+}
+
+interface Partition {
+  readonly events: Map<string, { event: CanonicalEvent; durable: Promise<void> }>;
+  timers: Map<string, Timer>;
+  notices: Map<string, Notice>;
+  /** A write of these failed: what the store holds is unknown until read again. */
+  timersUnknown: boolean;
+  noticesUnknown: boolean;
+  /** Writes in flight: a partition is never evicted while it has any. */
+  pending: number;
+}
+
+const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
+
+export class ExclusiveStore implements Store {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly loading = new Map<string, Promise<Partition>>();
+
+  constructor(
+    private readonly inner: ExclusiveBackend,
+    private readonly maxTickets = 50_000,
+  ) {}
+
+  /** How many tickets are held in memory (for /healthz). */
+  get cached(): number {
+    return this.partitions.size;
+  }
+
+  archive(raw: RawRequest): Promise<void> {
+    return this.inner.archive(raw);
+  }
+
+  report(raw: RawRequest, outcome: RawOutcome): Promise<void> {
+    return this.inner.report(raw, outcome);
+  }
+
+  archived(from: number, to: number): AsyncIterable<ArchivedRequest> {
+    return this.inner.archived(from, to);
+  }
+
+  ticketsActive(from: number, to: number): Promise<string[]> {
+    return this.inner.ticketsActive(from, to);
+  }
+
+  timersDue(until: number): Promise<Timer[]> {
+    return this.inner.timersDue(until);
+  }
+
+  append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
+    return this.holding(
+      events.map((e) => e.ticketId),
+      (parts) => this.add(events, parts),
+    );
+  }
+
+  private async add(events: readonly CanonicalEvent[], parts: Map<string, Partition>): Promise<AppendOutcome[]> {
+    // From here to the write, nothing awaits: the decision and the claim are one step.
+    const outcomes: AppendOutcome[] = [];
+    const fresh: CanonicalEvent[] = [];
+    const waits: Promise<void>[] = [];
+    const write: { durable: Promise<void> } = { durable: Promise.resolve() };
+    for (const ev of events) {
+      const part = parts.get(ev.ticketId) as Partition;
+      const known = part.events.get(ev.id);
+      if (known) {
+        outcomes.push(sameCanonical(known.event, ev) ? 'duplicate' : 'conflict');
+        waits.push(known.durable);
+        continue;
+      }
+      // the entry's promise is the write below; a getter, since it does not exist yet
+      part.events.set(ev.id, {
+        event: ev,
+        get durable() {
+          return write.durable;
+        },
+      });
+      fresh.push(ev);
+      outcomes.push('added');
+    }
+    if (fresh.length) {
+      write.durable = this.inner.appendUnchecked(fresh);
+      try {
+        await write.durable;
+      } catch (err) {
+        // taken back out, so that a retry writes them again
+        for (const ev of fresh) {
+          const part = parts.get(ev.ticketId) as Partition;
+          if (part.events.get(ev.id)?.event === ev) part.events.delete(ev.id);
+        }
+        throw err;
+      }
+    }
+    await Promise.all(waits);
+    return outcomes;
+  }
+
+  async history(ticketId: string): Promise<CanonicalEvent[]> {
+    return [...(await this.partition(ticketId)).events.values()].map((e) => e.event);
+  }
+
+  async ticket(ticketId: string) {
+    const p = await this.known(ticketId);
+    return {
+      events: [...p.events.values()].map((e) => e.event),
+      timers: [...p.timers.values()],
+      notices: [...p.notices.values()],
+    };
+  }
+
+  async timers(ticketId: string): Promise<Timer[]> {
+    return [...(await this.known(ticketId)).timers.values()];
+  }
+
+  saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
+    return this.holding(
+      [...disarmed, ...armed].map((t) => t.ticketId),
+      async (parts) => {
+        for (const t of disarmed) parts.get(t.ticketId)?.timers.delete(timerKey(t));
+        for (const t of armed) parts.get(t.ticketId)?.timers.set(timerKey(t), t);
+        try {
+          await this.inner.saveTimers(armed, disarmed);
+        } catch (err) {
+          for (const p of parts.values()) p.timersUnknown = true;
+          throw err;
+        }
+      },
+    );
+  }
+
+  record(notice: Notice): Promise<boolean> {
+    return this.holding([notice.ticketId], async () => {
+      const p = await this.known(notice.ticketId);
+      if (p.notices.has(noticeKey(notice))) return false;
+      const recorded = await this.unsure(p, this.inner.record(notice));
+      if (recorded) p.notices.set(noticeKey(notice), notice);
+      return recorded;
+    });
+  }
+
+  async notices(ticketId: string): Promise<Notice[]> {
+    return [...(await this.known(ticketId)).notices.values()];
+  }
+
+  transition(key: NoticeKey, from: NoticeState, to: NoticeState, now: number, leaseMs?: number): Promise<boolean> {
+    return this.holding([key.ticketId], async () => {
+      const p = await this.known(key.ticketId);
+      const moved = await this.unsure(p, this.inner.transition(key, from, to, now, leaseMs));
+      const n = p.notices.get(noticeKey(key));
+      if (moved && n) p.notices.set(noticeKey(key), { ...n, state: to });
+      return moved;
+    });
+  }
+
+  /**
+   * A conditional notice write: when it fails, or its condition does (the store holds something
+   * this memory does not), the ticket's notices are read again before they are next used.
+   */
+  private async unsure(p: Partition, write: Promise<boolean>): Promise<boolean> {
+    try {
+      const done = await write;
+      if (!done) p.noticesUnknown = true;
+      return done;
+    } catch (err) {
+      p.noticesUnknown = true;
+      throw err;
+    }
+  }
+
+  /** The partition with its timers and notices read again if a write of them failed. */
+  private async known(ticketId: string): Promise<Partition> {
+    const p = await this.partition(ticketId);
+    if (p.timersUnknown) {
+      p.timersUnknown = false;
+      p.timers = new Map((await this.inner.timers(ticketId)).map((t) => [timerKey(t), t]));
+    }
+    if (p.noticesUnknown) {
+      p.noticesUnknown = false;
+      p.notices = new Map((await this.inner.notices(ticketId)).map((n) => [noticeKey(n), n]));
+    }
+    return p;
+  }
+
+  /**
+   * Runs `use` with the partitions of `ticketIds` pinned: each counts as pending from the moment
+   * it is loaded, so none is evicted while the others load or while `use` writes.
+   */
+  private async holding<T>(ticketIds: readonly string[], use: (parts: Map<string, Partition>) => Promise<T>) {
+    const parts = new Map<string, Partition>();
+    try {
+      for (const id of new Set(ticketIds)) {
+        const p = await this.partition(id);
+        p.pending++;
+        parts.set(id, p);
+      }
+      return await use(parts);
+    } finally {
+      for (const p of parts.values()) p.pending--;
+    }
+  }
+
+  /** The ticket's partition, read once from the store and then kept. */
+  private partition(ticketId: string): Promise<Partition> {
+    const held = this.partitions.get(ticketId);
+    if (held) {
+      this.partitions.delete(ticketId); // most recently used last
+      this.partitions.set(ticketId, held);
+      return Promise.resolve(held);
+    }
+    let load = this.loading.get(ticketId);
+    if (!load) {
+      load = this.inner
+        .ticket(ticketId)
+        .then(({ events, timers, notices }) => {
+          const p: Partition = {
+            events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve() }])),
+            timers: new Map(timers.map((t) => [timerKey(t), t])),
+            notices: new Map(notices.map((n) => [noticeKey(n), n])),
+            timersUnknown: false,
+            noticesUnknown: false,
+            pending: 0,
+          };
+          this.evict();
+          this.partitions.set(ticketId, p);
+          return p;
+        })
+        .finally(() => this.loading.delete(ticketId));
+      this.loading.set(ticketId, load);
+    }
+    return load;
+  }
+
+  /** Makes room for one more ticket, dropping the least recently used idle ones. */
+  private evict(): void {
+    for (const [id, p] of this.partitions) {
+      if (this.partitions.size < this.maxTickets) return;
+      if (p.pending === 0) this.partitions.delete(id);
+    }
+  }
+}

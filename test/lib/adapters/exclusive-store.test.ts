@@ -1,0 +1,116 @@
+/**
+ * The sole-writer cache `serve` puts in front of its store (the Store contract runs on it too, in
+ * store.test.ts): what it saves, and that a failed write loses nothing and invents nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
+import { MemoryStore } from '../../../lib/adapters/memory/store';
+import type { CanonicalEvent } from '../../../lib/events/schema';
+import type { Notice, Timer } from '../../../lib/ports';
+
+/** The fake store, counting reads and failing the next writes on request. */
+class Flaky extends MemoryStore {
+  reads = 0;
+  failNext = 0;
+  private async maybeFail() {
+    await new Promise((r) => setTimeout(r, 5));
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('injected write failure');
+    }
+  }
+  override async ticket(id: string) {
+    this.reads++;
+    return super.ticket(id);
+  }
+  override async appendUnchecked(events: readonly CanonicalEvent[]) {
+    await this.maybeFail();
+    return super.appendUnchecked(events);
+  }
+  override async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]) {
+    await this.maybeFail();
+    return super.saveTimers(armed, disarmed);
+  }
+  override async record(n: Notice) {
+    await this.maybeFail();
+    return super.record(n);
+  }
+}
+
+const created = (id: string, ticketId = 'T-1'): CanonicalEvent => ({
+  id,
+  ticketId,
+  type: 'ticket.created',
+  at: '2026-03-02T10:00:00Z',
+  severity: 'P1',
+  client: { id: 'acme', tier: 'enterprise' },
+});
+const timer = (dueAt: number): Timer => ({
+  ticketId: 'T-1',
+  rule: 'incident-form',
+  kind: 'deadline',
+  dueAt,
+  fireAt: dueAt,
+});
+
+describe('the sole-writer store', () => {
+  it('reads a ticket from the store once, then from memory', async () => {
+    const inner = new Flaky();
+    const store = new ExclusiveStore(inner);
+    await store.append([created('e1')]);
+    await store.ticket('T-1');
+    await store.saveTimers([timer(1)], []);
+    await store.ticket('T-1');
+    expect(inner.reads).toBe(1);
+    expect((await inner.ticket('T-1')).timers).toEqual([timer(1)]);
+  });
+
+  it('answers a redelivery that arrives during the first write only once that write is durable', async () => {
+    const inner = new Flaky();
+    const store = new ExclusiveStore(inner);
+    await store.ticket('T-1');
+    inner.failNext = 1;
+    const first = store.append([created('e1')]);
+    const again = store.append([created('e1')]);
+    await expect(first).rejects.toThrow('injected');
+    await expect(again).rejects.toThrow('injected');
+    // nothing was kept that the store does not have; the sender's retry adds it
+    expect(await store.history('T-1')).toEqual([]);
+    expect(await store.append([created('e1')])).toEqual(['added']);
+    expect(await inner.history('T-1')).toHaveLength(1);
+    expect(await store.append([created('e1')])).toEqual(['duplicate']);
+  });
+
+  it('reads timers and notices again after a write of them failed', async () => {
+    const inner = new Flaky();
+    const store = new ExclusiveStore(inner);
+    await store.saveTimers([timer(1)], []);
+    inner.failNext = 1;
+    await expect(store.saveTimers([timer(2)], [timer(1)])).rejects.toThrow('injected');
+    expect(await store.timers('T-1')).toEqual([timer(1)]);
+    const notice: Notice = {
+      ticketId: 'T-1',
+      rule: 'incident-form',
+      dueAt: 1,
+      kind: 'breach',
+      state: 'recorded',
+      severity: 'P1',
+      clientTier: 'enterprise',
+      explanation: 'x',
+      recordedAt: 1,
+    };
+    inner.failNext = 1;
+    await expect(store.record(notice)).rejects.toThrow('injected');
+    expect(await store.notices('T-1')).toEqual([]);
+    expect(await store.record(notice)).toBe(true);
+    expect(await store.record(notice)).toBe(false);
+  });
+
+  it('keeps at most its limit of idle tickets, and never drops one with a write in flight', async () => {
+    const inner = new Flaky();
+    const store = new ExclusiveStore(inner, 2);
+    await Promise.all(['A', 'B', 'C', 'D'].map((t) => store.append([created(`e-${t}`, t)])));
+    expect(store.cached).toBeLessThanOrEqual(2);
+    for (const t of ['A', 'B', 'C', 'D']) expect(await store.history(t)).toHaveLength(1);
+  });
+});
