@@ -52,6 +52,7 @@ function post(url: string, body: string): Promise<number> {
 interface Health {
   store: { requests: number; items: number };
   reconciling: number;
+  eventLoopDelayMs: { p99: number; max: number };
 }
 
 async function health(url: string): Promise<Health> {
@@ -131,6 +132,7 @@ async function run(url: string, name: string, events: number, batch: number, con
         .padStart(6)} requests/s  latency p50 ${pct(50)} ms, p99 ${pct(99)} ms` +
       `  DynamoDB: ${perEvent(after.requests - before.requests)} write requests/event (${perEvent(after.items - before.items)} items)` +
       `  reconciled ${lag.toFixed(1)} s after the last answer` +
+      `  latency p90 ${pct(90)} ms, max ${pct(100)} ms; server event loop delay p99 ${(await health(url)).eventLoopDelayMs.p99.toFixed(0)} ms` +
       (failed ? `  ${failed} failed` : ''),
   );
 }

@@ -1,5 +1,6 @@
 /** `escalation-auditor serve`: the webhook and ticket API, timers and alerts on the embedded store. */
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LocalAlerts } from '../lib/adapters/local/alerts';
 import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
@@ -65,10 +66,13 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     4,
     (id, err) => log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
   );
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const stats = () => ({
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
     reconciling: queue.size,
+    eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
   });
   const changed = async (ticketIds: readonly string[]) => queue.add(ticketIds);
   const api = createApi({

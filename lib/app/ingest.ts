@@ -4,7 +4,7 @@
  */
 import { describeIssues } from '../events/parse';
 import { CanonicalEvent } from '../events/schema';
-import type { AppendOutcome, RawRequest, Store } from '../ports';
+import type { AppendOutcome, RawOutcome, RawRequest, Store } from '../ports';
 import { SOURCES } from '../sources';
 import type { Mapping } from '../sources/mapping';
 import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
@@ -56,18 +56,32 @@ export async function ingest(name: SourceName, req: WebhookRequest, deps: Ingest
   if (!verdict.ok) return { status: 401, body: { error: 'unauthorized', reason: verdict.reason } };
 
   const raw = archived(name, req, deps.newId?.() ?? requestId(req.receivedAt));
-  await deps.store.archive(raw);
-  return translateAndStore(raw, req, deps);
+  // The archive write is queued before anything translates the request, and the answer waits for
+  // it: a request is acknowledged only once it is archived (and its events stored). Both writes
+  // share the store's group commit, so a webhook costs one round trip, not two.
+  const archiving = deps.store.archive(raw);
+  const [, reply] = await Promise.all([archiving, translateAndStore(raw, req, deps, archiving)]);
+  return reply;
 }
 
 /**
  * Everything after the archive: parse, translate, validate, append, report. `replay` runs archived
  * requests through this again after a mapping fix.
  */
-export async function translateAndStore(raw: RawRequest, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
+export async function translateAndStore(
+  raw: RawRequest,
+  req: WebhookRequest,
+  deps: IngestDeps,
+  /** The archive write in flight: an outcome is recorded on the archived item once it exists. */
+  archiving: Promise<void> = Promise.resolve(),
+): Promise<Reply> {
   const source = SOURCES[raw.source];
+  const report = async (outcome: RawOutcome) => {
+    await archiving;
+    await deps.store.report(raw, outcome);
+  };
   const refuse = async (error: string, issues?: string[]): Promise<Reply> => {
-    await deps.store.report(raw, { unmapped: [], conflicts: [], invalid: error });
+    await report({ unmapped: [], conflicts: [], invalid: error });
     return { status: 400, body: { error: 'invalid', reason: error, ...(issues ? { issues } : {}), requestId: raw.id } };
   };
 
@@ -92,7 +106,7 @@ export async function translateAndStore(raw: RawRequest, req: WebhookRequest, de
 
   const outcomes: AppendOutcome[] = valid.length ? await deps.store.append(valid) : [];
   const conflicts = valid.filter((_, i) => outcomes[i] === 'conflict').map((e) => e.id);
-  if (unmapped.length > 0 || conflicts.length > 0) await deps.store.report(raw, { unmapped, conflicts });
+  if (unmapped.length > 0 || conflicts.length > 0) await report({ unmapped, conflicts });
   // redeliveries count too: a retry after a failed hook must run it again
   const changed = [...new Set(valid.filter((_, i) => outcomes[i] !== 'conflict').map((e) => e.ticketId))];
   if (changed.length > 0) await deps.changed?.(changed);

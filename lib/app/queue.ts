@@ -48,6 +48,9 @@ export class TicketQueue {
       } finally {
         this.running.delete(id);
       }
+      // Let waiting I/O (webhooks being answered) in between tickets: with the tickets in memory
+      // a long backlog would otherwise run on microtasks alone and hold the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.workers--;
     if (this.size === 0) for (const resolve of this.drained.splice(0)) resolve();
