@@ -143,13 +143,15 @@ export class DynamoStore implements Store {
       const seen = new Set<string>();
       const batch: typeof this.queue = [];
       const later: typeof this.queue = [];
-      for (const w of this.queue) {
-        if (batch.length < 25 && !seen.has(w.key) && !this.writing.has(w.key)) batch.push(w);
+      let i = 0;
+      for (; i < this.queue.length && batch.length < 25; i++) {
+        const w = this.queue[i] as (typeof this.queue)[number];
+        if (!seen.has(w.key) && !this.writing.has(w.key)) batch.push(w);
         else later.push(w);
         seen.add(w.key);
       }
       if (batch.length === 0) return;
-      this.queue = later;
+      this.queue = i < this.queue.length ? later.concat(this.queue.slice(i)) : later;
       this.inFlight++;
       for (const w of batch) this.writing.add(w.key);
       this.batchWrite(batch.map((b) => b.item))
