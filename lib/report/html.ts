@@ -4,6 +4,7 @@
  */
 import { duration } from '../engine/explain';
 import type { Group, Tally, WeeklyReport } from './aggregate';
+import { TALLY_COLUMNS } from './render';
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -55,17 +56,7 @@ function trendColumns(trend: WeeklyReport['trend']): string {
 }
 
 function tallyTable(rows: [string, Tally][]): string {
-  const head = [
-    '',
-    'Due',
-    'Met',
-    'Breached',
-    'Retracted',
-    'Compliance',
-    'Near misses',
-    'Median time to evidence',
-    'p90',
-  ];
+  const head = ['', ...TALLY_COLUMNS];
   const body = rows
     .map(
       ([name, t]) =>

@@ -4,6 +4,18 @@ import type { Policy } from '../policy/schema';
 import type { Group, Tally, WeeklyReport } from './aggregate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The columns of a tally, in every table of every format. */
+export const TALLY_COLUMNS = [
+  'Due',
+  'Met',
+  'Breached',
+  'Retracted',
+  'Compliance',
+  'Near misses',
+  'Median time to evidence',
+  'p90',
+] as const;
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const time = (ms: number | null) => (ms === null ? '-' : duration(ms));
 
@@ -79,17 +91,7 @@ const table = (head: string[], rows: string[][]) =>
     .join('\n');
 
 export function reportMarkdown(r: WeeklyReport): string {
-  const head = [
-    '',
-    'Due',
-    'Met',
-    'Breached',
-    'Retracted',
-    'Compliance',
-    'Near misses',
-    'Median time to evidence',
-    'p90',
-  ];
+  const head = ['', ...TALLY_COLUMNS];
   const groups = (title: string, of: readonly Group[]) =>
     of.length
       ? [
