@@ -172,9 +172,10 @@ export class AuditorStack extends Stack {
     const schedulesPattern = `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group.scheduleGroupName}/*`;
     const schedulerRole = new Role(this, 'SchedulerRole', {
       description: `${prefix}: runs ticket timers; may only invoke the checker and dead-letter to its queue`,
+      // Scheduler names the schedule group as the source (never a schedule): see its
+      // confused-deputy guide.
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': this.account },
-        ArnLike: { 'aws:SourceArn': schedulesArn },
+        StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': group.scheduleGroupArn },
       }),
     });
     allow(schedulerRole, ['lambda:InvokeFunction'], [checkerArn]);

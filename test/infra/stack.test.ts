@@ -143,8 +143,11 @@ describe('the stack', () => {
       .map(([k]) => k);
     expect(timerRoleId).toBeDefined();
     const trust = role[timerRoleId as string]?.Properties.AssumeRolePolicyDocument.Statement[0];
-    expect(trust.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-    expect(JSON.stringify(trust.Condition.ArnLike)).toContain('schedule/escalation-auditor-dev-timers/*');
+    // only schedules of the timer group may assume it; Scheduler's source is the group's ARN
+    expect(trust.Condition.StringEquals).toEqual({
+      'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+      'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^Timers/), 'Arn'] },
+    });
     const statements = statementsOf(timerRoleId as string);
     expect(statements.map((s) => [actions(s), JSON.stringify(s.Resource)])).toEqual([
       [['lambda:InvokeFunction'], expect.stringContaining('function:escalation-auditor-dev-checker')],
