@@ -31,7 +31,11 @@ export async function startDynalite(
   };
 }
 
-/** A client for a local engine (any credentials do) or, without an endpoint, for AWS. */
+/**
+ * A client for a local engine or, without an endpoint, for AWS. The local engines check that a
+ * request carries a well-formed SigV4 header, not its signature, so requests to them are stamped
+ * with one instead of signed: signing was a tenth of the server's CPU under load.
+ */
 export function dynamoClient(endpoint?: string): DynamoDBClient {
   if (!endpoint) return new DynamoDBClient({});
   return new DynamoDBClient({
@@ -39,7 +43,19 @@ export function dynamoClient(endpoint?: string): DynamoDBClient {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    signer: { sign: async <R extends Stampable>(request: R) => stamp(request) },
   });
+}
+
+type Stampable = { headers: Record<string, string> };
+
+function stamp<R extends Stampable>(request: R): R {
+  const date = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+  request.headers['x-amz-date'] = date;
+  request.headers.authorization =
+    `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/local/dynamodb/aws4_request, ` +
+    'SignedHeaders=host;x-amz-date, Signature=0';
+  return request;
 }
 
 async function startOnThread(options: object, port: number): Promise<LocalDynamo> {
