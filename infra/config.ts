@@ -99,22 +99,22 @@ export function deployConfig(lookup: (key: string) => unknown, baseDir = process
       throw new ConfigError(`CDK context ${key}: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
     }
   };
-  // The functions get the text as written (compact JSON), checked here with the functions' parsers.
-  const policyValue: Record<string, unknown> | undefined = policyFile
-    ? read('policyFile', policyFile)
-    : timeZone
-      ? { ...DEFAULT_POLICY }
-      : undefined;
+  /** Checks the text with the parser the functions use, naming the context key on failure. */
+  const check = <T>(key: string, text: string, parse: (text: string) => T): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      throw new ConfigError(`CDK context ${key}: ${(err as Error).message}`);
+    }
+  };
+  // The functions get the files as compact JSON.
+  const written = policyFile ? read('policyFile', policyFile) : timeZone ? { ...DEFAULT_POLICY } : undefined;
   const policyText =
-    policyValue || timeZone
-      ? JSON.stringify({
-          ...policyValue,
-          calendar: { ...(policyValue?.calendar as object), ...(timeZone ? { timeZone } : {}) },
-        })
-      : undefined;
+    written &&
+    JSON.stringify(timeZone ? { ...written, calendar: { ...(written.calendar as object), timeZone } } : written);
   const mappingText = mappingFile ? JSON.stringify(read('mappingFile', mappingFile)) : undefined;
-  const policy = policyText ? parsePolicy(policyText) : DEFAULT_POLICY;
-  if (mappingText) parseMapping(mappingText);
+  const policy = policyText ? check('policyFile', policyText, parsePolicy) : DEFAULT_POLICY;
+  if (mappingText) check('mappingFile', mappingText, parseMapping);
   return {
     ...rest,
     secretsParameter: rest.secretsParameter ?? `/escalation-auditor/${rest.stage}/webhook-secrets`,

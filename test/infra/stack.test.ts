@@ -323,6 +323,7 @@ describe('the deployment settings', () => {
     [{ archiveRetentionDays: '0' }, 'archiveRetentionDays'],
     [{ logRetentionDays: '17' }, 'logRetentionDays: 17 is not one of'],
     [{ policyFile: 'no/such/policy.yaml' }, 'policyFile: cannot read no/such/policy.yaml'],
+    [{ mappingFile: 'examples/policy.yaml' }, 'CDK context mappingFile: (mapping): Unrecognized keys'],
   ])('refuses %j, naming the field', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });
