@@ -36,7 +36,8 @@ export interface ExclusiveBackend extends Store {
 }
 
 interface Partition {
-  readonly events: Map<string, { event: CanonicalEvent; durable: Promise<void> }>;
+  /** `stored` once its write is durable: readers see only those, never one whose write may fail. */
+  readonly events: Map<string, { event: CanonicalEvent; durable: Promise<void>; stored: boolean }>;
   timers: Map<string, Timer>;
   notices: Map<string, Notice>;
   /** A write of these failed: what the store holds is unknown until read again. */
@@ -47,6 +48,7 @@ interface Partition {
 }
 
 const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
+const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
 
 export class ExclusiveStore implements Store {
   private readonly partitions = new Map<string, Partition>();
@@ -109,6 +111,7 @@ export class ExclusiveStore implements Store {
         get durable() {
           return write.durable;
         },
+        stored: false,
       });
       fresh.push(ev);
       outcomes.push('added');
@@ -117,6 +120,10 @@ export class ExclusiveStore implements Store {
       write.durable = this.inner.appendUnchecked(fresh);
       try {
         await write.durable;
+        for (const ev of fresh) {
+          const entry = parts.get(ev.ticketId)?.events.get(ev.id);
+          if (entry?.event === ev) entry.stored = true;
+        }
       } catch (err) {
         // taken back out, so that a retry writes them again
         for (const ev of fresh) {
@@ -131,13 +138,13 @@ export class ExclusiveStore implements Store {
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
-    return [...(await this.partition(ticketId)).events.values()].map((e) => e.event);
+    return stored(await this.partition(ticketId));
   }
 
   async ticket(ticketId: string) {
     const p = await this.known(ticketId);
     return {
-      events: [...p.events.values()].map((e) => e.event),
+      events: stored(p),
       timers: [...p.timers.values()],
       notices: [...p.notices.values()],
     };
@@ -248,7 +255,7 @@ export class ExclusiveStore implements Store {
         .ticket(ticketId)
         .then(({ events, timers, notices }) => {
           const p: Partition = {
-            events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve() }])),
+            events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve(), stored: true }])),
             timers: new Map(timers.map((t) => [timerKey(t), t])),
             notices: new Map(notices.map((n) => [noticeKey(n), n])),
             timersUnknown: false,
