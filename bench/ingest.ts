@@ -129,7 +129,7 @@ async function run(url: string, name: string, events: number, batch: number, con
   );
   const seconds = (performance.now() - started) / 1000;
   const lag = ((await drained(url)) - started) / 1000 - seconds;
-  const after = await stats(url);
+  const { store: after, eventLoopDelayMs } = await health(url);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] as number).toFixed(1);
@@ -146,7 +146,7 @@ async function run(url: string, name: string, events: number, batch: number, con
         .padStart(6)} requests/s  latency p50 ${pct(50)} ms, p99 ${pct(99)} ms` +
       `  DynamoDB: ${perEvent(after.requests - before.requests)} write requests/event (${perEvent(after.items - before.items)} items)` +
       `  reconciled ${lag.toFixed(1)} s after the last answer` +
-      `  latency p90 ${pct(90)} ms, max ${pct(100)} ms; server event loop delay p99 ${(await health(url)).eventLoopDelayMs.p99.toFixed(0)} ms` +
+      `  latency p90 ${pct(90)} ms, max ${pct(100)} ms; server event loop delay p99 ${eventLoopDelayMs.p99.toFixed(0)} ms` +
       (failed ? `  ${failed} failed` : ''),
   );
 }

@@ -18,13 +18,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError } from '../lib/config';
 import { describeIssues } from '../lib/events/parse';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { parseMapping } from '../lib/sources/mapping';
+import { decodeYaml } from '../lib/yaml';
 
 /** Context from the command line arrives as text: lists may be comma-separated, objects JSON. */
 const list = z.preprocess(
@@ -94,7 +94,7 @@ export function deployConfig(lookup: (key: string) => unknown, baseDir = process
   /** A policy or mapping file as a plain value; the functions' own parsers check it below. */
   const read = (key: string, file: string): Record<string, unknown> => {
     try {
-      return parseYaml(readFileSync(resolve(baseDir, file), 'utf8')) ?? {};
+      return (decodeYaml(readFileSync(resolve(baseDir, file), 'utf8')) ?? {}) as Record<string, unknown>;
     } catch (err) {
       throw new ConfigError(`CDK context ${key}: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
     }

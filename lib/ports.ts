@@ -88,6 +88,9 @@ export interface Timer {
 
 export const timerKey = (t: Timer): string => `${t.kind}|${t.ticketId}|${t.rule}|${t.dueAt}`;
 
+/** A notice's identity (the same for a breach and the notice that records it). */
+export const noticeKey = (n: NoticeKey): string => `${n.kind}|${n.ticketId}|${n.rule}|${n.dueAt}`;
+
 export interface Timers {
   /** Arms timers; arming one that is armed already changes nothing. */
   arm(timers: readonly Timer[]): Promise<void>;

@@ -17,6 +17,7 @@ import {
   type Notice,
   type NoticeKey,
   type NoticeState,
+  noticeKey,
   type Store,
   type Timer,
   type Timers,
@@ -45,7 +46,6 @@ export interface LiveDeps {
 const LEASE_MS = 60_000;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
 
 export interface Reconciled {
   readonly breaches: number;

@@ -112,9 +112,9 @@ function percentile(sorted: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-export function tally(obligations: readonly Obligation[], retractedKeys?: ReadonlySet<string>): Tally {
+/** `retracted`: the met obligations whose breach was alerted live and then retracted. */
+export function tally(obligations: readonly Obligation[], retracted: ReadonlySet<Obligation> = new Set()): Tally {
   const met = obligations.filter((o) => o.status === 'met');
-  const retracted = retractedKeys ? met.filter((o) => retractedKeys.has(breachKey(o))).length : 0;
   const breached = obligations.filter((o) => o.status === 'breached').length;
   const times = met
     .filter((o) => o.evidence && o.dueAt > o.startAt)
@@ -128,7 +128,7 @@ export function tally(obligations: readonly Obligation[], retractedKeys?: Readon
     due,
     met: met.length,
     breached,
-    retracted,
+    retracted: retracted.size ? met.filter((o) => retracted.has(o)).length : 0,
     compliance: due ? met.length / due : null,
     nearMisses,
     timeToEvidence: { median: percentile(times, 50), p90: percentile(times, 90) },
@@ -159,20 +159,24 @@ export function aggregateWeek(
   const obligations = all
     .filter((o) => within(o, week))
     .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1));
+  // which obligations those are, found once for every tally below
   const keys = new Set(retractedInWeek.map(breachKey));
+  const retractedOnes = new Set(
+    keys.size ? obligations.filter((o) => o.status === 'met' && keys.has(breachKey(o))) : [],
+  );
   const byRule = Object.fromEntries(
     RULE_IDS.map((id) => [
       id,
       tally(
         obligations.filter((o) => o.rule === id),
-        keys,
+        retractedOnes,
       ),
     ]),
   ) as Record<RuleId, Tally>;
   const bySeverity: Partial<Record<Severity, Tally>> = {};
   for (const s of SEVERITIES) {
     const of = obligations.filter((o) => o.severity === s);
-    if (of.length) bySeverity[s] = tally(of, keys);
+    if (of.length) bySeverity[s] = tally(of, retractedOnes);
   }
   const ticketsInWeek = new Set(obligations.map((o) => o.ticketId));
   const trend = [...previousWeeks(week, trendWeeks, zone), week].map((w) => {
@@ -183,11 +187,11 @@ export function aggregateWeek(
     week,
     policy: { id: policy.id, version: policy.version, timeZone: zone },
     tickets: ticketsInWeek.size,
-    total: tally(obligations, keys),
+    total: tally(obligations, retractedOnes),
     byRule,
     bySeverity,
-    byQueue: groupBy(obligations, (o) => o.queue, NO_QUEUE, keys),
-    byAgent: groupBy(obligations, (o) => o.agent, NO_AGENT, keys),
+    byQueue: groupBy(obligations, (o) => o.queue, NO_QUEUE, retractedOnes),
+    byAgent: groupBy(obligations, (o) => o.agent, NO_AGENT, retractedOnes),
     breaches: obligations
       .filter((o) => o.status === 'breached')
       .map((o) => ({
@@ -216,7 +220,7 @@ function groupBy(
   obligations: readonly Obligation[],
   key: (o: Obligation) => string | undefined,
   none: string,
-  retractedKeys: ReadonlySet<string>,
+  retracted: ReadonlySet<Obligation>,
 ): Group[] {
   const groups = new Map<string, Obligation[]>();
   for (const o of obligations) {
@@ -227,7 +231,7 @@ function groupBy(
   }
   if (groups.size === 0 || (groups.size === 1 && groups.has(none))) return [];
   return [...groups]
-    .map(([name, of]) => ({ name, ...tally(of, retractedKeys) }))
+    .map(([name, of]) => ({ name, ...tally(of, retracted) }))
     .sort((x, y) => y.breached - x.breached || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 

@@ -23,6 +23,7 @@ import {
   type Notice,
   type NoticeKey,
   type NoticeState,
+  noticeKey,
   type RawOutcome,
   type RawRequest,
   type Store,
@@ -47,7 +48,6 @@ interface Partition {
   pending: number;
 }
 
-const noticeKey = (n: NoticeKey) => `${n.kind}|${n.rule}|${n.dueAt}`;
 const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
 
 export class ExclusiveStore implements Store {

@@ -7,14 +7,13 @@ import {
   type Notice,
   type NoticeKey,
   type NoticeState,
+  noticeKey,
   type RawOutcome,
   type RawRequest,
   type Store,
   type Timer,
   timerKey,
 } from '../../ports';
-
-export const noticeKey = (n: NoticeKey): string => `${n.kind}|${n.ticketId}|${n.rule}|${n.dueAt}`;
 
 export class MemoryStore implements Store {
   private readonly raw = new Map<string, ArchivedRequest>();
@@ -39,24 +38,21 @@ export class MemoryStore implements Store {
 
   /** Events the caller knows are new (lib/adapters/local/exclusive-store.ts). */
   async appendUnchecked(events: readonly CanonicalEvent[]): Promise<void> {
-    for (const ev of events) {
-      const history = this.tickets.get(ev.ticketId) ?? new Map<string, CanonicalEvent>();
-      this.tickets.set(ev.ticketId, history);
-      this.writes++;
-      history.set(ev.id, structuredClone(ev));
-    }
+    for (const ev of events) this.put(ev);
   }
 
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
     return events.map((ev) => {
-      const history = this.tickets.get(ev.ticketId) ?? new Map<string, CanonicalEvent>();
-      this.tickets.set(ev.ticketId, history);
-      const known = history.get(ev.id);
+      const known = this.tickets.get(ev.ticketId)?.get(ev.id);
       if (known) return sameCanonical(known, ev) ? 'duplicate' : 'conflict';
-      this.writes++;
-      history.set(ev.id, structuredClone(ev));
+      this.put(ev);
       return 'added';
     });
+  }
+
+  private put(ev: CanonicalEvent): void {
+    this.writes++;
+    this.of(this.tickets, ev.ticketId).set(ev.id, structuredClone(ev));
   }
 
   /** Per ticket, by key (like the ticket's partition in DynamoDB). */
