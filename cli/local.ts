@@ -17,9 +17,9 @@ export async function openLocalStore(data: string | undefined): Promise<LocalSto
   if (data) await mkdir(data, { recursive: true });
   const engine = await startDynalite({ thread: true, ...(data ? { path: data } : {}) });
   const client = dynamoClient(engine.endpoint);
-  await ensureTable(client, TABLE);
+  const ticketDirectory = await ensureTable(client, TABLE);
   return {
-    store: new DynamoStore({ client, table: TABLE }),
+    store: new DynamoStore({ client, table: TABLE, ticketDirectory }),
     engine,
     close: async () => {
       client.destroy();

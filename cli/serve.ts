@@ -58,12 +58,13 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     Date.now,
     (t, err) => log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
   );
-  // reconciling is off the request path: a webhook is answered once its events are stored
+  // reconciling is off the request path: a webhook is answered once its events are stored; two
+  // tickets at a time keep the timer writes batched without crowding out the webhooks under load
   const queue = new TicketQueue(
     async (id) => {
       if (live.deps) await reconcile(id, live.deps);
     },
-    4,
+    2,
     (id, err) => log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
   );
   const loop = monitorEventLoopDelay({ resolution: 10 });

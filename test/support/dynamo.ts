@@ -52,9 +52,11 @@ export async function dynamoDbLocal(): Promise<Engine> {
 
 let tables = 0;
 /** A fresh table on the engine, so that test files and suites never share state. */
-export async function freshTable(engine: Engine): Promise<{ client: ReturnType<typeof dynamoClient>; table: string }> {
+export async function freshTable(
+  engine: Engine,
+): Promise<{ client: ReturnType<typeof dynamoClient>; table: string; ticketDirectory: boolean }> {
   const client = dynamoClient(engine.endpoint);
   const table = `test-${process.pid}-${++tables}-${Math.random().toString(36).slice(2, 8)}`;
-  await ensureTable(client, table);
-  return { client, table };
+  const ticketDirectory = await ensureTable(client, table);
+  return { client, table, ticketDirectory };
 }

@@ -7,6 +7,8 @@
  * | an archived request | `RAW#<yyyy-mm-dd>` | `<receivedAt ISO>#<id>` | source, headers, body, outcome, `expiresAt` (TTL) |
  * | an armed timer | `T#<ticketId>` | `TM#<kind>#<rule>#<dueAt>` | the timer; gsi1: `TIMERS` / `<fireAt ISO>#…` |
  * | a breach or warning | `T#<ticketId>` | `N#<kind>#<rule>#<dueAt ISO>` | state, lease, severity, tier, explanation |
+ * | a ticket in the directory (embedded) | `TICKETS` | `<ticketId>` | written with the ticket's events |
+ * | the table's features (embedded) | `META` | `ticket-directory` | present when the table keeps the directory |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -15,6 +17,12 @@
  * costs about one write request per event; a sole writer that knows which events are new (`serve`,
  * lib/adapters/local/exclusive-store.ts) group-commits those too. Uses only what dynalite and
  * DynamoDB Local both support (no transactions, no PartiQL).
+ *
+ * The ticket directory: a table the embedded store created lists every ticket that has events in
+ * one partition, written in the same group commit as the events (a write that fails is retried by
+ * its sender, and writes both again). The sole writer reads it once and then tells a new ticket
+ * from a known one in memory, instead of querying every ticket it has not seen yet. Tables made
+ * before it, and the CDK-made table in AWS (where no sole writer runs), keep none.
  */
 import {
   type AttributeValue,
@@ -54,6 +62,8 @@ export interface DynamoStoreOptions {
   readonly table: string;
   /** How long archived requests are kept (TTL), in days. */
   readonly retentionDays?: number;
+  /** Whether the table keeps the ticket directory (what `ensureTable` answers); default false. */
+  readonly ticketDirectory?: boolean;
 }
 
 const eventKey = (ticketId: string, id: string) => ({ pk: { S: `T#${ticketId}` }, sk: { S: `E#${id}` } });
@@ -62,6 +72,8 @@ const noticeItemKey = (n: NoticeKey) => ({
   pk: { S: `T#${n.ticketId}` },
   sk: { S: `N#${n.kind}#${n.rule}#${new Date(n.dueAt).toISOString()}` },
 });
+const DIRECTORY = { S: 'TICKETS' };
+const DIRECTORY_MARKER = { pk: { S: 'META' }, sk: { S: 'ticket-directory' } };
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The day index (gsi1): which tickets had an event, or a breach due, on a UTC day. */
 const dayIndex = (ms: number, ticketId: string, what: string) => ({
@@ -80,6 +92,15 @@ const rawKey = (raw: RawRequest) => ({
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
 });
 
+const LANES = ['request', 'background'] as const;
+type Lane = (typeof LANES)[number];
+interface Queued {
+  readonly item: WriteRequest;
+  /** pk and sk */
+  readonly key: string;
+  readonly done: (err?: unknown) => void;
+}
+
 /** Counts of DynamoDB write requests and item writes, for the benchmark. */
 export interface WriteCounters {
   requests: number;
@@ -91,7 +112,9 @@ export class DynamoStore implements Store {
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly retentionDays: number;
-  private queue: { item: WriteRequest; key: string; done: (err?: unknown) => void }[] = [];
+  private readonly directory: boolean;
+  /** Writes waiting for a batch: a request's (archive, events) before the background's (timers). */
+  private readonly lanes: Record<Lane, Queued[]> = { request: [], background: [] };
   private scheduled = false;
   private inFlight = 0;
   /** Keys of the items the batches in flight are writing. */
@@ -101,10 +124,36 @@ export class DynamoStore implements Store {
     this.client = opts.client;
     this.table = opts.table;
     this.retentionDays = opts.retentionDays ?? 30;
+    this.directory = opts.ticketDirectory ?? false;
+  }
+
+  /**
+   * Every ticket with events in the table, from its ticket directory; undefined when the table
+   * keeps none (then only reading a ticket tells whether it exists).
+   */
+  async ticketDirectory(): Promise<string[] | undefined> {
+    if (!this.directory) return undefined;
+    const tickets: string[] = [];
+    for await (const item of this.items({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': DIRECTORY },
+      ProjectionExpression: 'sk',
+    })) {
+      tickets.push(item.sk?.S as string);
+    }
+    return tickets;
+  }
+
+  /** Directory entries for these tickets, group-committed with their events. */
+  private list(ticketIds: Iterable<string>): Promise<void>[] {
+    if (!this.directory) return [];
+    return [...new Set(ticketIds)].map((id) =>
+      this.enqueue('request', { PutRequest: { Item: { pk: DIRECTORY, sk: { S: id } } } }),
+    );
   }
 
   archive(raw: RawRequest): Promise<void> {
-    return this.enqueue({
+    return this.enqueue('request', {
       PutRequest: {
         Item: {
           ...rawKey(raw),
@@ -121,10 +170,14 @@ export class DynamoStore implements Store {
   }
 
   /** Unconditional writes, group-committed: resolved once DynamoDB has them. */
-  private enqueue(item: WriteRequest): Promise<void> {
+  private enqueue(lane: Lane, item: WriteRequest): Promise<void> {
     const k = (item.PutRequest?.Item ?? item.DeleteRequest?.Key) as Item;
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, key: `${k.pk?.S}\u0000${k.sk?.S}`, done: (err) => (err ? reject(err) : resolve()) });
+      this.lanes[lane].push({
+        item,
+        key: `${k.pk?.S}\u0000${k.sk?.S}`,
+        done: (err) => (err ? reject(err) : resolve()),
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -134,24 +187,17 @@ export class DynamoStore implements Store {
 
   /**
    * Group commit: what was queued meanwhile goes out in batches of up to 25, up to four batches
-   * at a time. Writes of one item stay in order: a batch never names an item twice, nor one that
-   * a batch in flight is writing; those wait for a later batch.
+   * at a time, a waiting request's writes first: a backlog of timers never holds up an answer.
+   * Writes of one item stay in order: a batch never names an item twice, nor one that a batch in
+   * flight is writing; those wait for a later batch. (An item is only ever written from one lane.)
    */
   private flush(): void {
     this.scheduled = false;
-    while (this.inFlight < 4 && this.queue.length > 0) {
+    while (this.inFlight < 4) {
       const seen = new Set<string>();
-      const batch: typeof this.queue = [];
-      const later: typeof this.queue = [];
-      let i = 0;
-      for (; i < this.queue.length && batch.length < 25; i++) {
-        const w = this.queue[i] as (typeof this.queue)[number];
-        if (!seen.has(w.key) && !this.writing.has(w.key)) batch.push(w);
-        else later.push(w);
-        seen.add(w.key);
-      }
+      const batch: Queued[] = [];
+      for (const lane of LANES) this.lanes[lane] = this.take(this.lanes[lane], batch, seen);
       if (batch.length === 0) return;
-      this.queue = i < this.queue.length ? later.concat(this.queue.slice(i)) : later;
       this.inFlight++;
       for (const w of batch) this.writing.add(w.key);
       this.batchWrite(batch.map((b) => b.item))
@@ -169,6 +215,19 @@ export class DynamoStore implements Store {
           this.flush();
         });
     }
+  }
+
+  /** Moves what may go from `queue` into `batch`, up to 25; returns what stays, in its order. */
+  private take(queue: Queued[], batch: Queued[], seen: Set<string>): Queued[] {
+    const stays: Queued[] = [];
+    let i = 0;
+    for (; i < queue.length && batch.length < 25; i++) {
+      const w = queue[i] as Queued;
+      if (!seen.has(w.key) && !this.writing.has(w.key)) batch.push(w);
+      else stays.push(w);
+      seen.add(w.key);
+    }
+    return i === 0 ? queue : i < queue.length ? stays.concat(queue.slice(i)) : stays;
   }
 
   /** A BatchWriteItem of at most 25 writes, retrying what DynamoDB leaves unprocessed. */
@@ -255,25 +314,34 @@ export class DynamoStore implements Store {
   }
 
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
+    const listed = this.list(events.map((e) => e.ticketId));
     // one id twice in one call: the second is judged against the first, like any redelivery
     const first = new Map<string, CanonicalEvent>();
-    return Promise.all(
-      events.map((ev) => {
-        const key = `${ev.ticketId}\u0000${ev.id}`;
-        const earlier = first.get(key);
-        if (earlier) return Promise.resolve<AppendOutcome>(sameCanonical(earlier, ev) ? 'duplicate' : 'conflict');
-        first.set(key, ev);
-        return this.add(ev);
-      }),
-    );
+    const [outcomes] = await Promise.all([
+      Promise.all(
+        events.map((ev) => {
+          const key = `${ev.ticketId}\u0000${ev.id}`;
+          const earlier = first.get(key);
+          if (earlier) return Promise.resolve<AppendOutcome>(sameCanonical(earlier, ev) ? 'duplicate' : 'conflict');
+          first.set(key, ev);
+          return this.add(ev);
+        }),
+      ),
+      ...listed,
+    ]);
+    return outcomes;
   }
 
   /**
    * Writes events without the existence check, group-committed. Only for a sole writer that
    * knows they are new (lib/adapters/local/exclusive-store.ts); everyone else calls `append`.
+   * `newTickets` names the tickets not yet in the directory: they are listed in the same commit.
    */
-  async appendUnchecked(events: readonly CanonicalEvent[]): Promise<void> {
-    await Promise.all(events.map((ev) => this.enqueue({ PutRequest: { Item: eventItem(ev) } })));
+  async appendUnchecked(events: readonly CanonicalEvent[], newTickets: readonly string[] = []): Promise<void> {
+    await Promise.all([
+      ...events.map((ev) => this.enqueue('request', { PutRequest: { Item: eventItem(ev) } })),
+      ...this.list(newTickets),
+    ]);
   }
 
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
@@ -327,7 +395,7 @@ export class DynamoStore implements Store {
         },
       })),
     ];
-    await Promise.all(writes.map((w) => this.enqueue(w)));
+    await Promise.all(writes.map((w) => this.enqueue('background', w)));
   }
 
   async ticketsActive(from: number, to: number): Promise<string[]> {
@@ -423,8 +491,11 @@ export class DynamoStore implements Store {
   }
 }
 
-/** Creates the table (local engines and tests; in AWS the CDK stack owns it). */
-export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
+/**
+ * Creates the table (local engines and tests; in AWS the CDK stack owns it) and says whether it
+ * keeps the ticket directory: a table created here does, one created before the directory did not.
+ */
+export async function ensureTable(client: DynamoDBClient, table: string): Promise<boolean> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -452,9 +523,17 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
         ],
       }),
     );
+    await client.send(
+      new PutItemCommand({ TableName: table, Item: { ...DIRECTORY_MARKER, since: { S: iso(Date.now()) } } }),
+    );
+    return true;
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+  const marker = await client.send(
+    new GetItemCommand({ TableName: table, Key: DIRECTORY_MARKER, ConsistentRead: true }),
+  );
+  return marker.Item !== undefined;
 }
 
 function toTimer(item: Item): Timer {

@@ -11,6 +11,11 @@
  *   arrived while the first delivery was still being written; a failed write is taken back out
  *   of memory and the request fails (503), so the sender retries.
  *
+ * Which tickets the store has is read once, from its ticket directory: a ticket not in it starts
+ * empty and is listed in the same group commit as its first events, so a new ticket costs no
+ * read at all. A known ticket not in memory costs one query. (Without a directory, as in tables
+ * made before it, every ticket not in memory is queried.)
+ *
  * Breach notices keep their conditional writes (they are rare) and are mirrored here. When a
  * timer or notice write fails, what it touched is read again from the store before it is used.
  * Idle tickets are evicted past `maxTickets`, least recently used first.
@@ -33,7 +38,10 @@ import {
 
 /** A store that can also write events it is told are new, without checking. */
 export interface ExclusiveBackend extends Store {
-  appendUnchecked(events: readonly CanonicalEvent[]): Promise<void>;
+  /** Writes the events, and lists `newTickets` in the ticket directory in the same commit. */
+  appendUnchecked(events: readonly CanonicalEvent[], newTickets?: readonly string[]): Promise<void>;
+  /** Every ticket with events; undefined when the store keeps no directory. */
+  ticketDirectory(): Promise<Iterable<string> | undefined>;
 }
 
 interface Partition {
@@ -46,6 +54,8 @@ interface Partition {
   noticesUnknown: boolean;
   /** Writes in flight: a partition is never evicted while it has any. */
   pending: number;
+  /** Not in the store's ticket directory yet: listed with the next events written. */
+  unlisted: boolean;
 }
 
 const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
@@ -53,6 +63,8 @@ const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).
 export class ExclusiveStore implements Store {
   private readonly partitions = new Map<string, Partition>();
   private readonly loading = new Map<string, Promise<Partition>>();
+  /** The store's ticket directory, read on first use, then kept up to date here. */
+  private directory?: Promise<Set<string> | undefined>;
 
   constructor(
     private readonly inner: ExclusiveBackend,
@@ -117,9 +129,15 @@ export class ExclusiveStore implements Store {
       outcomes.push('added');
     }
     if (fresh.length) {
-      write.durable = this.inner.appendUnchecked(fresh);
+      const unlisted = [...new Set(fresh.map((e) => e.ticketId))].filter((id) => parts.get(id)?.unlisted);
+      write.durable = this.inner.appendUnchecked(fresh, unlisted);
       try {
         await write.durable;
+        const directory = await this.directory;
+        for (const id of unlisted) {
+          (parts.get(id) as Partition).unlisted = false;
+          directory?.add(id);
+        }
         for (const ev of fresh) {
           const entry = parts.get(ev.ticketId)?.events.get(ev.id);
           if (entry?.event === ev) entry.stored = true;
@@ -241,7 +259,7 @@ export class ExclusiveStore implements Store {
     }
   }
 
-  /** The ticket's partition, read once from the store and then kept. */
+  /** The ticket's partition, read once from the store (unless the directory says it is new) and then kept. */
   private partition(ticketId: string): Promise<Partition> {
     const held = this.partitions.get(ticketId);
     if (held) {
@@ -251,9 +269,13 @@ export class ExclusiveStore implements Store {
     }
     let load = this.loading.get(ticketId);
     if (!load) {
-      load = this.inner
-        .ticket(ticketId)
-        .then(({ events, timers, notices }) => {
+      load = this.listed()
+        .then(async (directory) =>
+          directory && !directory.has(ticketId)
+            ? { events: [], timers: [], notices: [], unlisted: true }
+            : { ...(await this.inner.ticket(ticketId)), unlisted: false },
+        )
+        .then(({ events, timers, notices, unlisted }) => {
           const p: Partition = {
             events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve(), stored: true }])),
             timers: new Map(timers.map((t) => [timerKey(t), t])),
@@ -261,6 +283,7 @@ export class ExclusiveStore implements Store {
             timersUnknown: false,
             noticesUnknown: false,
             pending: 0,
+            unlisted,
           };
           this.evict();
           this.partitions.set(ticketId, p);
@@ -270,6 +293,18 @@ export class ExclusiveStore implements Store {
       this.loading.set(ticketId, load);
     }
     return load;
+  }
+
+  /** The ticket directory, read once (again after a failed read). */
+  private listed(): Promise<Set<string> | undefined> {
+    this.directory ??= this.inner.ticketDirectory().then(
+      (ids) => (ids ? new Set(ids) : undefined),
+      (err) => {
+        this.directory = undefined;
+        throw err;
+      },
+    );
+    return this.directory;
   }
 
   /** Makes room for one more ticket, dropping the least recently used idle ones. */

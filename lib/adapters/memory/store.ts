@@ -41,6 +41,11 @@ export class MemoryStore implements Store {
     for (const ev of events) this.put(ev);
   }
 
+  /** Every ticket with events (the fake always knows). */
+  async ticketDirectory(): Promise<string[]> {
+    return [...this.tickets].filter(([, events]) => events.size > 0).map(([id]) => id);
+  }
+
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
     return events.map((ev) => {
       const known = this.tickets.get(ev.ticketId)?.get(ev.id);

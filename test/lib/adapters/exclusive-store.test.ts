@@ -54,15 +54,19 @@ const timer = (dueAt: number): Timer => ({
 });
 
 describe('the sole-writer store', () => {
-  it('reads a ticket from the store once, then from memory', async () => {
+  it('reads a known ticket from the store once, then from memory, and a new one not at all', async () => {
     const inner = new Flaky();
-    const store = new ExclusiveStore(inner);
-    await store.append([created('e1')]);
-    await store.ticket('T-1');
-    await store.saveTimers([timer(1)], []);
-    await store.ticket('T-1');
+    const first = new ExclusiveStore(inner);
+    await first.append([created('e1')]);
+    await first.ticket('T-1');
+    await first.saveTimers([timer(1)], []);
+    expect(inner.reads).toBe(0);
+    // after a restart, the ticket is known to the store: read once
+    const second = new ExclusiveStore(inner);
+    expect(await second.append([created('e1')])).toEqual(['duplicate']);
+    await second.ticket('T-1');
     expect(inner.reads).toBe(1);
-    expect((await inner.ticket('T-1')).timers).toEqual([timer(1)]);
+    expect((await second.ticket('T-1')).timers).toEqual([timer(1)]);
   });
 
   it('answers a redelivery that arrives during the first write only once that write is durable, and shows neither before', async () => {
