@@ -64,6 +64,7 @@ interface Health {
   store: { requests: number; items: number };
   reconciling: number;
   eventLoopDelayMs: { p99: number; max: number };
+  cpuSeconds: number;
 }
 
 async function health(url: string): Promise<Health> {
@@ -75,8 +76,6 @@ async function drained(url: string): Promise<number> {
   while ((await health(url)).reconciling > 0) await new Promise((r) => setTimeout(r, 20));
   return performance.now();
 }
-
-const stats = async (url: string) => (await health(url)).store;
 
 /** Event n of a stream over `tickets` tickets: each ticket is created, then updated. */
 function event(run: string, n: number, tickets: number): object {
@@ -118,7 +117,7 @@ async function run(url: string, name: string, events: number, batch: number, con
       lines.push(JSON.stringify(event(name, i, TICKETS)));
     return prepare(lines.join('\n'));
   });
-  const before = await stats(url);
+  const before = await health(url);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -132,7 +131,7 @@ async function run(url: string, name: string, events: number, batch: number, con
   );
   const seconds = (performance.now() - started) / 1000;
   const lag = ((await drained(url)) - started) / 1000 - seconds;
-  const { store: after, eventLoopDelayMs } = await health(url);
+  const after = await health(url);
   const creating = latencies.slice(0, Math.ceil(TICKETS / batch)).sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   const pct = (p: number, of = latencies) =>
@@ -148,10 +147,11 @@ async function run(url: string, name: string, events: number, batch: number, con
       `  ${Math.round(requests / seconds)
         .toLocaleString('en-US')
         .padStart(6)} requests/s  latency p50 ${pct(50)} ms, p99 ${pct(99)} ms` +
-      `  DynamoDB: ${perEvent(after.requests - before.requests)} write requests/event (${perEvent(after.items - before.items)} items)` +
+      `  DynamoDB: ${perEvent(after.store.requests - before.store.requests)} write requests/event (${perEvent(after.store.items - before.store.items)} items)` +
+      `  server CPU ${Math.round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / events)} µs/event` +
       `  reconciled ${lag.toFixed(1)} s after the last answer` +
       `  latency p90 ${pct(90)} ms, max ${pct(100)} ms, p99 of the requests creating tickets ${pct(99, creating)} ms` +
-      `; server event loop delay p99 ${eventLoopDelayMs.p99.toFixed(0)} ms` +
+      `; server event loop delay p99 ${after.eventLoopDelayMs.p99.toFixed(0)} ms` +
       (failed ? `  ${failed} failed` : ''),
   );
 }

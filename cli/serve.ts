@@ -74,6 +74,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
     timers: timers.size,
     reconciling: queue.size,
     eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    // the whole process: the HTTP server, the embedded engine's thread and the garbage collector
+    cpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage()),
   });
   const changed = async (ticketIds: readonly string[]) => queue.add(ticketIds);
   const api = createApi({

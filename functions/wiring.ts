@@ -29,7 +29,8 @@ function required(name: string): string {
 export function storeFromEnv(): DynamoStore {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   return new DynamoStore({
-    client: new DynamoDBClient(endpoint ? { endpoint } : {}),
+    // the middleware stack resolved once per command, not on every call (nothing changes it later)
+    client: new DynamoDBClient({ cacheMiddleware: true, ...(endpoint ? { endpoint } : {}) }),
     table: required('TABLE_NAME'),
     retentionDays: Number(process.env.ARCHIVE_RETENTION_DAYS ?? 30),
   });
