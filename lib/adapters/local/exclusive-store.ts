@@ -14,7 +14,11 @@
  * Which tickets the store has is read once, from its ticket directory: a ticket not in it starts
  * empty and is listed in the same group commit as its first events, so a new ticket costs no
  * read at all. A known ticket not in memory costs one query. (Without a directory, as in tables
- * made before it, every ticket not in memory is queried.)
+ * made before it, every ticket not in memory is queried.) A failed write leaves the ticket unlisted
+ * and its sender's retry lists it; should some of its events have landed, the sender never retry,
+ * and `serve` restart before the ticket's next event, those events stay out of `serve`'s view until
+ * that next event lists the ticket (the restart's replay of the last hour's archive re-applies the
+ * request first, when its archive write landed).
  *
  * Breach notices keep their conditional writes (they are rare) and are mirrored here. When a
  * timer or notice write fails, what it touched is read again from the store before it is used.

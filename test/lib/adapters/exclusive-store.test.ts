@@ -7,6 +7,7 @@ import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
 import { MemoryStore } from '../../../lib/adapters/memory/store';
 import type { CanonicalEvent } from '../../../lib/events/schema';
 import type { Notice, Timer } from '../../../lib/ports';
+import { createdEvent as created } from '../../support/canonical';
 
 /** The fake store, counting reads and failing the next writes on request. */
 class Flaky extends MemoryStore {
@@ -37,14 +38,6 @@ class Flaky extends MemoryStore {
   }
 }
 
-const created = (id: string, ticketId = 'T-1'): CanonicalEvent => ({
-  id,
-  ticketId,
-  type: 'ticket.created',
-  at: '2026-03-02T10:00:00Z',
-  severity: 'P1',
-  client: { id: 'acme', tier: 'enterprise' },
-});
 const timer = (dueAt: number): Timer => ({
   ticketId: 'T-1',
   rule: 'incident-form',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../../lib/adapters/dynamodb/local';
 import { DynamoStore, ensureTable } from '../../../lib/adapters/dynamodb/store';
 import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
-import type { CanonicalEvent } from '../../../lib/events/schema';
+import { createdEvent as created } from '../../support/canonical';
 import { dynalite, type Engine, freshTable } from '../../support/dynamo';
 import { type FaultyEngine, faulty } from '../../support/faults';
 
@@ -20,15 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.close();
   await engine.close();
-});
-
-const created = (id: string, ticketId: string): CanonicalEvent => ({
-  id,
-  ticketId,
-  type: 'ticket.created',
-  at: '2026-03-02T10:00:00Z',
-  severity: 'P1',
-  client: { id: 'acme', tier: 'enterprise' },
 });
 
 /** Counts the queries of ticket partitions a client sends (the directory's own query is not one). */
