@@ -58,8 +58,6 @@ interface Partition {
   noticesUnknown: boolean;
   /** Writes in flight: a partition is never evicted while it has any. */
   pending: number;
-  /** Not in the store's ticket directory yet: listed with the next events written. */
-  unlisted: boolean;
 }
 
 const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
@@ -108,6 +106,8 @@ export class ExclusiveStore implements Store {
   }
 
   private async add(events: readonly CanonicalEvent[], parts: Map<string, Partition>): Promise<AppendOutcome[]> {
+    // read already (the partitions were loaded through it): this resolves at once
+    const directory = await this.listed();
     // From here to the write, nothing awaits: the decision and the claim are one step.
     const outcomes: AppendOutcome[] = [];
     const fresh: CanonicalEvent[] = [];
@@ -133,15 +133,12 @@ export class ExclusiveStore implements Store {
       outcomes.push('added');
     }
     if (fresh.length) {
-      const unlisted = [...new Set(fresh.map((e) => e.ticketId))].filter((id) => parts.get(id)?.unlisted);
+      // tickets not in the directory yet are listed with these events
+      const unlisted = directory ? [...new Set(fresh.map((e) => e.ticketId))].filter((id) => !directory.has(id)) : [];
       write.durable = this.inner.appendUnchecked(fresh, unlisted);
       try {
         await write.durable;
-        const directory = await this.directory;
-        for (const id of unlisted) {
-          (parts.get(id) as Partition).unlisted = false;
-          directory?.add(id);
-        }
+        for (const id of unlisted) directory?.add(id);
         for (const ev of fresh) {
           const entry = parts.get(ev.ticketId)?.events.get(ev.id);
           if (entry?.event === ev) entry.stored = true;
@@ -275,11 +272,9 @@ export class ExclusiveStore implements Store {
     if (!load) {
       load = this.listed()
         .then(async (directory) =>
-          directory && !directory.has(ticketId)
-            ? { events: [], timers: [], notices: [], unlisted: true }
-            : { ...(await this.inner.ticket(ticketId)), unlisted: false },
+          directory && !directory.has(ticketId) ? { events: [], timers: [], notices: [] } : this.inner.ticket(ticketId),
         )
-        .then(({ events, timers, notices, unlisted }) => {
+        .then(({ events, timers, notices }) => {
           const p: Partition = {
             events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve(), stored: true }])),
             timers: new Map(timers.map((t) => [timerKey(t), t])),
@@ -287,7 +282,6 @@ export class ExclusiveStore implements Store {
             timersUnknown: false,
             noticesUnknown: false,
             pending: 0,
-            unlisted,
           };
           this.evict();
           this.partitions.set(ticketId, p);
