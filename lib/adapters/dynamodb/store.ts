@@ -37,6 +37,7 @@ import {
   ResourceInUseException,
   UpdateItemCommand,
   type WriteRequest,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
@@ -529,6 +530,8 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
         ],
       }),
     );
+    // a new table takes writes once it is ACTIVE (on dynalite, a moment after CreateTable answers)
+    await waitUntilTableExists({ client, minDelay: 0.02, maxDelay: 1, maxWaitTime: 60 }, { TableName: table });
     await client.send(
       new PutItemCommand({ TableName: table, Item: { ...DIRECTORY_MARKER, since: { S: iso(Date.now()) } } }),
     );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { startDynalite } from '../../../lib/adapters/dynamodb/local';
 import { DynamoStore } from '../../../lib/adapters/dynamodb/store';
 import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
 import { MemoryStore } from '../../../lib/adapters/memory/store';
@@ -18,6 +19,14 @@ storeContract(
   'sole-writer cache over DynamoDB on dynalite',
   async () => new ExclusiveStore(new DynamoStore(await freshTable(lite)), 3),
 );
+
+// serve's engine: dynalite on a thread of its own, the SDK's requests posted to it as messages
+let threaded: Engine;
+beforeAll(async () => {
+  threaded = await startDynalite({ thread: true });
+});
+afterAll(() => threaded.close());
+storeContract('DynamoDB adapter on dynalite on a thread', async () => new DynamoStore(await freshTable(threaded)));
 
 let local: Engine;
 beforeAll(async () => {

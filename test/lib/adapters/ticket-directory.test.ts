@@ -72,7 +72,7 @@ describe('the ticket directory', () => {
     expect(before.count).toBe(0);
 
     // a restart: a new process over the same table
-    const client = dynamoClient(engine.endpoint);
+    const client = dynamoClient(engine);
     const after = countTicketQueries(client);
     const second = new ExclusiveStore(new DynamoStore({ ...table, client }));
     expect(await second.append([created('e1', 'T-1'), created('e9', 'T-9')])).toEqual(['duplicate', 'added']);
@@ -86,7 +86,7 @@ describe('the ticket directory', () => {
     await store.ticket('T-warm'); // the directory is read before the fault is armed
     proxy.throttle('BatchWriteItem', 3); // past the SDK's three attempts
     await expect(store.append([created('e1', 'T-1')])).rejects.toThrow(/throughput/);
-    const direct = new DynamoStore({ client: dynamoClient(engine.endpoint), table, ticketDirectory });
+    const direct = new DynamoStore({ client: dynamoClient(engine), table, ticketDirectory });
     expect(await direct.ticketDirectory()).toEqual([]);
     expect(await store.append([created('e1', 'T-1')])).toEqual(['added']);
     expect(await direct.ticketDirectory()).toEqual(['T-1']);
