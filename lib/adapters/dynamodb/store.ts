@@ -3,7 +3,7 @@
  *
  * | item | pk | sk | attributes |
  * |---|---|---|---|
- * | an event of a ticket | `T#<ticketId>` | `E#<event id>` | `event`: the canonical JSON; `at` |
+ * | an event of a ticket | `T#<ticketId>` | `E#<event id>` | `event`: the canonical JSON; `at`; gsi1: `DAY#<day>` / `<ticketId>#E#<event id>` (one event per ticket and day at least) |
  * | an archived request | `RAW#<yyyy-mm-dd>` | `<receivedAt ISO>#<id>` | source, headers, body, outcome, `expiresAt` (TTL) |
  * | an armed timer | `T#<ticketId>` | `TM#<kind>#<rule>#<dueAt>` | the timer; gsi1: `TIMERS` / `<fireAt ISO>#…` |
  * | a breach or warning | `T#<ticketId>` | `N#<kind>#<rule>#<dueAt ISO>` | state, lease, severity, tier, explanation |
@@ -82,12 +82,39 @@ const dayIndex = (ms: number, ticketId: string, what: string) => ({
   gsi1sk: { S: `${ticketId}#${what}` },
   ticketId: { S: ticketId },
 });
-const eventItem = (ev: CanonicalEvent): Item => ({
+/** An event's item; `indexed` lists it in the day index (see IndexedDays). */
+const eventItem = (ev: CanonicalEvent, indexed: boolean): Item => ({
   ...eventKey(ev.ticketId, ev.id),
-  ...dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`),
+  ...(indexed ? dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`) : {}),
   at: { S: ev.at },
   event: { S: JSON.stringify(ev) },
 });
+
+/**
+ * The ticket-days this process has written to the day index, for the most recent few days. The
+ * index answers which tickets were active on a day, so one entry per ticket and day is enough:
+ * an event of a ticket-day already listed here is written without an index entry of its own. A
+ * ticket-day is listed only once an event carrying its entry is stored, so every ticket-day with
+ * events has an entry; after a restart, the first event of each ticket-day is indexed again.
+ */
+class IndexedDays {
+  private readonly days = new Map<string, Set<string>>();
+
+  has(ticketId: string, day: string): boolean {
+    return this.days.get(day)?.has(ticketId) ?? false;
+  }
+
+  add(ticketId: string, day: string): void {
+    let tickets = this.days.get(day);
+    if (!tickets) {
+      tickets = new Set();
+      this.days.set(day, tickets);
+      // the oldest day goes: at worst, a late event of it is indexed again
+      if (this.days.size > 3) this.days.delete([...this.days.keys()].sort()[0] as string);
+    }
+    tickets.add(ticketId);
+  }
+}
 const rawKey = (raw: RawRequest) => ({
   pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
@@ -126,6 +153,7 @@ export class DynamoStore implements Store {
   private inFlight = 0;
   /** Keys of the items the batches in flight are writing. */
   private readonly writing = new Set<string>();
+  private readonly indexedDays = new IndexedDays();
 
   constructor(opts: DynamoStoreOptions) {
     this.client = opts.client;
@@ -346,21 +374,32 @@ export class DynamoStore implements Store {
    */
   async appendUnchecked(events: readonly CanonicalEvent[], newTickets: readonly string[] = []): Promise<void> {
     await Promise.all([
-      ...events.map((ev) => this.enqueue('request', { PutRequest: { Item: eventItem(ev) } })),
+      ...events.map(async (ev) => {
+        const { item, stored } = this.eventItem(ev);
+        await this.enqueue('request', { PutRequest: { Item: item } });
+        stored();
+      }),
       ...this.list(newTickets),
     ]);
   }
 
+  /** The event's item, with a day index entry unless its ticket-day has one; `stored` once it is written. */
+  private eventItem(ev: CanonicalEvent): { item: Item; stored(): void } {
+    const day = iso(Date.parse(ev.at)).slice(0, 10);
+    if (this.indexedDays.has(ev.ticketId, day)) return { item: eventItem(ev, false), stored: () => {} };
+    return { item: eventItem(ev, true), stored: () => this.indexedDays.add(ev.ticketId, day) };
+  }
+
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
   private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
+    const put = this.eventItem(ev);
     const added = await this.write(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: eventItem(ev),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+      new PutItemCommand({ TableName: this.table, Item: put.item, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
-    if (added) return 'added';
+    if (added) {
+      put.stored();
+      return 'added';
+    }
     const r = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: eventKey(ev.ticketId, ev.id), ConsistentRead: true }),
     );
