@@ -1,7 +1,8 @@
 /** A proxy in front of a DynamoDB engine that can answer with throttling errors (fault injection). */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from './dynamo';
+import { afterAll, beforeAll } from 'vitest';
+import { dynalite, type Engine } from './dynamo';
 
 export interface FaultyEngine extends Engine {
   /** Throttle the next `times` calls of an operation (e.g. `PutItem`). */
@@ -50,4 +51,18 @@ export async function faulty(engine: Engine): Promise<FaultyEngine> {
       return throttled;
     },
   };
+}
+
+/** dynalite, and the fault-injecting proxy in front of it, for the tests of one file. */
+export function dynaliteWithFaults(): { readonly engine: Engine; readonly proxy: FaultyEngine } {
+  const both = {} as { engine: Engine; proxy: FaultyEngine };
+  beforeAll(async () => {
+    both.engine = await dynalite();
+    both.proxy = await faulty(both.engine);
+  });
+  afterAll(async () => {
+    await both.proxy.close();
+    await both.engine.close();
+  });
+  return both;
 }

@@ -3,23 +3,14 @@
  * that a store process writes carries the entry, the others do not (lib/adapters/dynamodb/store.ts).
  */
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../../lib/adapters/dynamodb/store';
 import type { CanonicalEvent } from '../../../lib/events/schema';
 import { createdEvent } from '../../support/canonical';
-import { dynalite, type Engine, freshTable } from '../../support/dynamo';
-import { type FaultyEngine, faulty } from '../../support/faults';
+import { freshTable } from '../../support/dynamo';
+import { dynaliteWithFaults } from '../../support/faults';
 
-let engine: Engine;
-let proxy: FaultyEngine;
-beforeAll(async () => {
-  engine = await dynalite();
-  proxy = await faulty(engine);
-});
-afterAll(async () => {
-  await proxy.close();
-  await engine.close();
-});
+const dbs = dynaliteWithFaults();
 
 const MON = Date.parse('2026-03-02T00:00:00Z');
 const DAY = 86_400_000;
@@ -44,7 +35,7 @@ async function entries(client: DynamoDBClient, table: string, day: string): Prom
 
 describe('the day index of events', () => {
   it('lists each ticket once per day, whichever way its events are written', async () => {
-    const { client, table } = await freshTable(engine);
+    const { client, table } = await freshTable(dbs.engine);
     const store = new DynamoStore({ client, table });
     await store.appendUnchecked([on('e1', 'T-1'), on('e2', 'T-2')]);
     await store.appendUnchecked([on('e3', 'T-1'), on('e4', 'T-1', 1)]);
@@ -74,9 +65,9 @@ describe('the day index of events', () => {
   });
 
   it('indexes the next event of a ticket-day when the write of its entry failed', async () => {
-    const { client, table } = await freshTable(proxy);
+    const { client, table } = await freshTable(dbs.proxy);
     const store = new DynamoStore({ client, table });
-    proxy.throttle('BatchWriteItem', 3); // past the SDK's three attempts
+    dbs.proxy.throttle('BatchWriteItem', 3); // past the SDK's three attempts
     await expect(store.appendUnchecked([on('e1', 'T-1')])).rejects.toThrow(/throughput/);
     await store.appendUnchecked([on('e2', 'T-1')]);
     await store.appendUnchecked([on('e3', 'T-1')]);

@@ -3,24 +3,15 @@
  * (lib/adapters/dynamodb/store.ts, lib/adapters/local/exclusive-store.ts), on dynalite.
  */
 import { DeleteItemCommand, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../../lib/adapters/dynamodb/local';
 import { DynamoStore, ensureTable } from '../../../lib/adapters/dynamodb/store';
 import { ExclusiveStore } from '../../../lib/adapters/local/exclusive-store';
 import { createdEvent as created } from '../../support/canonical';
-import { dynalite, type Engine, freshTable } from '../../support/dynamo';
-import { type FaultyEngine, faulty } from '../../support/faults';
+import { freshTable } from '../../support/dynamo';
+import { dynaliteWithFaults } from '../../support/faults';
 
-let engine: Engine;
-let proxy: FaultyEngine;
-beforeAll(async () => {
-  engine = await dynalite();
-  proxy = await faulty(engine);
-});
-afterAll(async () => {
-  await proxy.close();
-  await engine.close();
-});
+const dbs = dynaliteWithFaults();
 
 /** Counts the queries of ticket partitions a client sends (the directory's own query is not one). */
 function countTicketQueries(client: DynamoDBClient): { count: number } {
@@ -38,7 +29,7 @@ function countTicketQueries(client: DynamoDBClient): { count: number } {
 
 describe('the ticket directory', () => {
   it('is kept by a table created by ensureTable, and not by one made before it', async () => {
-    const { client, table, ticketDirectory } = await freshTable(engine);
+    const { client, table, ticketDirectory } = await freshTable(dbs.engine);
     expect(ticketDirectory).toBe(true);
     expect(await ensureTable(client, table)).toBe(true);
     await client.send(
@@ -49,7 +40,7 @@ describe('the ticket directory', () => {
   });
 
   it('lists every ticket with events, whichever way they were written', async () => {
-    const store = new DynamoStore(await freshTable(engine));
+    const store = new DynamoStore(await freshTable(dbs.engine));
     expect(await store.ticketDirectory()).toEqual([]);
     await store.append([created('e1', 'T-1'), created('e2', 'T-1')]);
     await store.appendUnchecked([created('e3', 'T-2')], ['T-2']);
@@ -63,7 +54,7 @@ describe('the ticket directory', () => {
   });
 
   it('lets the sole writer take a new ticket without reading it, and read a known one once after a restart', async () => {
-    const table = await freshTable(engine);
+    const table = await freshTable(dbs.engine);
     const before = countTicketQueries(table.client);
     const first = new ExclusiveStore(new DynamoStore(table));
     expect(await first.append([created('e1', 'T-1')])).toEqual(['added']);
@@ -72,7 +63,7 @@ describe('the ticket directory', () => {
     expect(before.count).toBe(0);
 
     // a restart: a new process over the same table
-    const client = dynamoClient(engine);
+    const client = dynamoClient(dbs.engine);
     const after = countTicketQueries(client);
     const second = new ExclusiveStore(new DynamoStore({ ...table, client }));
     expect(await second.append([created('e1', 'T-1'), created('e9', 'T-9')])).toEqual(['duplicate', 'added']);
@@ -81,12 +72,12 @@ describe('the ticket directory', () => {
   });
 
   it('lists nothing when the write fails, and the retry lists the ticket with its event', async () => {
-    const { client, table, ticketDirectory } = await freshTable(proxy);
+    const { client, table, ticketDirectory } = await freshTable(dbs.proxy);
     const store = new ExclusiveStore(new DynamoStore({ client, table, ticketDirectory }));
     await store.ticket('T-warm'); // the directory is read before the fault is armed
-    proxy.throttle('BatchWriteItem', 3); // past the SDK's three attempts
+    dbs.proxy.throttle('BatchWriteItem', 3); // past the SDK's three attempts
     await expect(store.append([created('e1', 'T-1')])).rejects.toThrow(/throughput/);
-    const direct = new DynamoStore({ client: dynamoClient(engine), table, ticketDirectory });
+    const direct = new DynamoStore({ client: dynamoClient(dbs.engine), table, ticketDirectory });
     expect(await direct.ticketDirectory()).toEqual([]);
     expect(await store.append([created('e1', 'T-1')])).toEqual(['added']);
     expect(await direct.ticketDirectory()).toEqual(['T-1']);
@@ -95,7 +86,7 @@ describe('the ticket directory', () => {
   });
 
   it('falls back to reading every ticket it has not seen on a table without a directory', async () => {
-    const { client, table } = await freshTable(engine);
+    const { client, table } = await freshTable(dbs.engine);
     const queries = countTicketQueries(client);
     const first = new ExclusiveStore(new DynamoStore({ client, table }));
     expect(await first.append([created('e1', 'T-1')])).toEqual(['added']);
