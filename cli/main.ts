@@ -80,6 +80,12 @@ Stop it with Ctrl-C.`,
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
+        // a dead store is no service: stop, so that a supervisor starts it again
+        void running.failed.then((err) => {
+          process.stderr.write(`escalation-auditor: the embedded store stopped (${err.message}); exiting\n`);
+          process.exitCode = 1;
+          resolve();
+        });
       });
       await running.close();
     });

@@ -33,7 +33,14 @@ export interface ServeOptions {
   reports?: string;
 }
 
-export async function serve(opts: ServeOptions): Promise<{ url: string; close(): Promise<void> }> {
+export interface Serving {
+  readonly url: string;
+  /** Settles with the reason if the embedded store stops under it (its thread crashed). */
+  readonly failed: Promise<Error>;
+  close(): Promise<void>;
+}
+
+export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
   const secrets: Secrets = opts.secrets
@@ -133,6 +140,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close():
   );
   return {
     url: server.url,
+    failed: local.engine.failed ?? new Promise<Error>(() => {}),
     close: async () => {
       clearTimeout(weekly);
       await server.close();

@@ -11,6 +11,8 @@ export interface LocalDynamo {
   readonly endpoint: string;
   /** For an engine on a thread: hands the SDK's requests to that thread as messages, not over a socket. */
   readonly requestHandler?: ThreadHandler;
+  /** For an engine on a thread: settles with the reason if that thread stops other than by `close`. */
+  readonly failed?: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -82,14 +84,24 @@ async function startOnThread(options: object): Promise<LocalDynamo> {
   });
   if (reply.error || reply.port === undefined) throw new Error(`dynalite did not start: ${reply.error}`);
   const requestHandler = new ThreadHandler(port1);
-  // the engine's thread crashed (an error its handler threw): every request waiting, and every
-  // later one, fails with that error instead of waiting forever
-  worker.on('error', (err) => requestHandler.stop(err));
-  worker.on('exit', (code) => requestHandler.stop(new Error(`the embedded DynamoDB's thread exited (${code})`)));
+  // the engine's thread crashed (an error its handler threw, a disk that filled up): every request
+  // waiting, and every later one, fails with that error instead of waiting forever
+  let closing = false;
+  const failed = new Promise<Error>((resolve) => {
+    const stop = (err: Error) => {
+      requestHandler.stop(err);
+      if (!closing) resolve(err);
+    };
+    worker.on('error', stop);
+    worker.on('exit', (code) => stop(new Error(`the embedded DynamoDB's thread exited (${code})`)));
+  });
   return {
     endpoint: `http://127.0.0.1:${reply.port}`,
     requestHandler,
+    failed,
     close: async () => {
+      if (closing || requestHandler.stopped) return;
+      closing = true;
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');
       await closed;
@@ -125,7 +137,7 @@ export class ThreadHandler {
     number,
     { resolve(r: { response: HttpResponse }): void; reject(e: Error): void }
   >();
-  private stopped?: Error;
+  private reason?: Error;
 
   constructor(private readonly port: MessagePort) {
     port.on('message', (answer: ThreadAnswer) => {
@@ -139,7 +151,7 @@ export class ThreadHandler {
   }
 
   handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
-    if (this.stopped) return Promise.reject(this.stopped);
+    if (this.reason) return Promise.reject(this.reason);
     return new Promise((resolve, reject) => {
       const id = this.next++;
       this.waiting.set(id, { resolve, reject });
@@ -149,10 +161,15 @@ export class ThreadHandler {
     });
   }
 
+  /** Why it takes no more requests, once it does not. */
+  get stopped(): Error | undefined {
+    return this.reason;
+  }
+
   /** Fails every waiting request, and every later one, with `err`. */
   stop(err: Error): void {
-    this.stopped ??= err;
-    for (const request of this.waiting.values()) request.reject(this.stopped);
+    this.reason ??= err;
+    for (const request of this.waiting.values()) request.reject(this.reason);
     this.waiting.clear();
     this.port.close();
   }

@@ -1,4 +1,5 @@
-import { MessageChannel } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { HttpRequest } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,21 @@ describe('dynalite on a thread of its own', () => {
     expect(await store.ticketDirectory()).toEqual(['T-1']);
     await engine.close();
     await expect(client.send(new ListTablesCommand({}))).rejects.toThrow(/embedded DynamoDB is closed/);
+    // closing is not failing
+    const settled = await Promise.race([engine.failed?.then(() => 'failed'), sleep(50).then(() => 'pending')]);
+    expect(settled).toBe('pending');
+  });
+
+  it('says when its thread dies under it, and fails requests instead of leaving them waiting', async () => {
+    const engine = await startDynalite({ thread: true });
+    const client = dynamoClient(engine);
+    expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    // fault injection: a request without headers makes dynalite's handler throw on its thread
+    const port = (engine.requestHandler as unknown as { port: MessagePort }).port;
+    port.postMessage({ id: -1, method: 'POST', path: '/', headers: null, body: '{}' });
+    expect((await engine.failed)?.message).toMatch(/Cannot read properties of null/);
+    await expect(client.send(new ListTablesCommand({}))).rejects.toThrow(/Cannot read properties of null/);
+    await engine.close(); // at once: there is nothing left to close
   });
 
   it('fails the requests waiting on a thread that stopped, and every later one', async () => {
