@@ -45,8 +45,9 @@ function prepare(body: string): Prepared {
   return { body, signature: `sha256=${createHmac('sha256', DEV_SECRET).update(body).digest('hex')}` };
 }
 
-function post(url: string, { body, signature }: Prepared): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The answer's status, or the error that stopped the request (counted as a failure, not fatal). */
+function post(url: string, { body, signature }: Prepared): Promise<number | Error> {
+  return new Promise((resolve) => {
     const req = request(
       `${url}/webhooks/canonical`,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-signature': signature } },
@@ -55,7 +56,7 @@ function post(url: string, { body, signature }: Prepared): Promise<number> {
         res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
-    req.on('error', reject);
+    req.on('error', resolve);
     req.end(body);
   });
 }
@@ -109,6 +110,7 @@ async function run(url: string, name: string, events: number, batch: number, con
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
+  let firstFailure = '';
   await drained(url);
   // the load generator shares the server's two cores: what it can do before the clock starts, it does
   const prepared = Array.from({ length: requests }, (_, r) => {
@@ -125,7 +127,10 @@ async function run(url: string, name: string, events: number, batch: number, con
         const t = performance.now();
         const status = await post(url, prepared[r] as Prepared);
         latencies[r] = performance.now() - t;
-        if (status !== 200) failed++;
+        if (status !== 200) {
+          failed++;
+          firstFailure ||= status instanceof Error ? status.message : `HTTP ${status}`;
+        }
       }
     }),
   );
@@ -137,7 +142,10 @@ async function run(url: string, name: string, events: number, batch: number, con
   const pct = (p: number, of = latencies) =>
     (of[Math.min(of.length - 1, Math.floor((p / 100) * of.length))] as number).toFixed(1);
   const perEvent = (x: number) => (x / events).toFixed(2);
-  if (name === 'warmup') return;
+  if (name === 'warmup') {
+    if (failed) console.log(`warmup: ${failed} requests failed (the first: ${firstFailure})`);
+    return;
+  }
   console.log(
     `${`c=${concurrency}, ${batch === 1 ? 'one event per request' : `${batch} events per request`}`.padEnd(31)} ${Math.round(
       events / seconds,
@@ -152,7 +160,7 @@ async function run(url: string, name: string, events: number, batch: number, con
       `  reconciled ${lag.toFixed(1)} s after the last answer` +
       `  latency p90 ${pct(90)} ms, max ${pct(100)} ms, p99 of the requests creating tickets ${pct(99, creating)} ms` +
       `; server event loop delay p99 ${after.eventLoopDelayMs.p99.toFixed(0)} ms` +
-      (failed ? `  ${failed} failed` : ''),
+      (failed ? `  ${failed} failed (the first: ${firstFailure})` : ''),
   );
 }
 
