@@ -76,16 +76,18 @@ const noticeItemKey = (n: NoticeKey) => ({
 const DIRECTORY = { S: 'TICKETS' };
 const DIRECTORY_MARKER = { pk: { S: 'META' }, sk: { S: 'ticket-directory' } };
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The UTC day of a time, `yyyy-mm-dd`. */
+const utcDay = (ms: number) => iso(ms).slice(0, 10);
 /** The day index (gsi1): which tickets had an event, or a breach due, on a UTC day. */
-const dayIndex = (ms: number, ticketId: string, what: string) => ({
-  gsi1pk: { S: `DAY#${iso(ms).slice(0, 10)}` },
+const dayIndex = (day: string, ticketId: string, what: string) => ({
+  gsi1pk: { S: `DAY#${day}` },
   gsi1sk: { S: `${ticketId}#${what}` },
   ticketId: { S: ticketId },
 });
-/** An event's item; `indexed` lists it in the day index (see IndexedDays). */
-const eventItem = (ev: CanonicalEvent, indexed: boolean): Item => ({
+/** An event's item; with `day`, it lists the ticket in the day index for that day (see IndexedDays). */
+const eventItem = (ev: CanonicalEvent, day?: string): Item => ({
   ...eventKey(ev.ticketId, ev.id),
-  ...(indexed ? dayIndex(Date.parse(ev.at), ev.ticketId, `E#${ev.id}`) : {}),
+  ...(day ? dayIndex(day, ev.ticketId, `E#${ev.id}`) : {}),
   at: { S: ev.at },
   event: { S: JSON.stringify(ev) },
 });
@@ -116,7 +118,7 @@ class IndexedDays {
   }
 }
 const rawKey = (raw: RawRequest) => ({
-  pk: { S: `RAW#${new Date(raw.receivedAt).toISOString().slice(0, 10)}` },
+  pk: { S: `RAW#${utcDay(raw.receivedAt)}` },
   sk: { S: `${new Date(raw.receivedAt).toISOString()}#${raw.id}` },
 });
 
@@ -327,7 +329,7 @@ export class DynamoStore implements Store {
       const query = {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: {
-          ':pk': { S: `RAW#${iso(day).slice(0, 10)}` },
+          ':pk': { S: `RAW#${utcDay(day)}` },
           ':from': { S: iso(Math.max(from, day)) },
           ':to': { S: `${iso(Math.min(to, day + DAY) - 1)}~` },
         },
@@ -375,7 +377,7 @@ export class DynamoStore implements Store {
   async appendUnchecked(events: readonly CanonicalEvent[], newTickets: readonly string[] = []): Promise<void> {
     await Promise.all([
       ...events.map(async (ev) => {
-        const { item, stored } = this.eventItem(ev);
+        const { item, stored } = this.eventPut(ev);
         await this.enqueue('request', { PutRequest: { Item: item } });
         stored();
       }),
@@ -384,15 +386,15 @@ export class DynamoStore implements Store {
   }
 
   /** The event's item, with a day index entry unless its ticket-day has one; `stored` once it is written. */
-  private eventItem(ev: CanonicalEvent): { item: Item; stored(): void } {
-    const day = iso(Date.parse(ev.at)).slice(0, 10);
-    if (this.indexedDays.has(ev.ticketId, day)) return { item: eventItem(ev, false), stored: () => {} };
-    return { item: eventItem(ev, true), stored: () => this.indexedDays.add(ev.ticketId, day) };
+  private eventPut(ev: CanonicalEvent): { item: Item; stored(): void } {
+    const day = utcDay(Date.parse(ev.at));
+    if (this.indexedDays.has(ev.ticketId, day)) return { item: eventItem(ev), stored: () => {} };
+    return { item: eventItem(ev, day), stored: () => this.indexedDays.add(ev.ticketId, day) };
   }
 
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
   private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
-    const put = this.eventItem(ev);
+    const put = this.eventPut(ev);
     const added = await this.write(
       new PutItemCommand({ TableName: this.table, Item: put.item, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
@@ -450,7 +452,7 @@ export class DynamoStore implements Store {
       for await (const item of this.items({
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :d',
-        ExpressionAttributeValues: { ':d': { S: `DAY#${iso(day).slice(0, 10)}` } },
+        ExpressionAttributeValues: { ':d': { S: `DAY#${utcDay(day)}` } },
         ProjectionExpression: 'ticketId',
       })) {
         tickets.add(item.ticketId?.S as string);
@@ -477,7 +479,7 @@ export class DynamoStore implements Store {
         TableName: this.table,
         Item: {
           ...noticeItemKey(notice),
-          ...dayIndex(notice.dueAt, notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
+          ...dayIndex(utcDay(notice.dueAt), notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
           ticketId: { S: notice.ticketId },
           rule: { S: notice.rule },
           dueAt: { N: String(notice.dueAt) },
