@@ -41,7 +41,7 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
       `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
   });
-  const progress = new Progress(opts.progress ?? process.stderr.isTTY === true);
+  const progress = new Progress(opts.progress !== false);
   const threads = opts.threads ?? defaultThreads(source.size);
   const { result, rejected, invalid } = await auditSource(source, {
     policy,

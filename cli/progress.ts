@@ -2,11 +2,19 @@
 export class Progress {
   private last = 0;
   private shown = false;
+  private readonly enabled: boolean;
 
+  /**
+   * `wanted` is the command's `--progress`/`--no-progress` (commander makes it `true` unless
+   * `--no-progress` was given): progress is drawn only when it is wanted *and* `out` is a terminal,
+   * so `2>log` never gets carriage returns or escape codes.
+   */
   constructor(
-    private readonly enabled: boolean = process.stderr.isTTY === true,
+    wanted = true,
     private readonly out: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    this.enabled = wanted && out.isTTY === true;
+  }
 
   /** Redraws at most every 200 ms; `text` is only computed when it will be shown. */
   update(text: () => string): void {

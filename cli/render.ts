@@ -4,6 +4,7 @@ import type { AuditResult, RuleTally } from '../lib/engine/audit';
 import { explain } from '../lib/engine/explain';
 import { type Rule, ruleById } from '../lib/engine/rules';
 import type { Policy, RuleId } from '../lib/policy/schema';
+import { counted } from '../lib/text/plural';
 
 export interface AuditReport {
   readonly result: AuditResult;
@@ -91,13 +92,15 @@ function sections(r: AuditReport) {
   ]);
   const totalBreaches = result.breaches.length;
   const headline = [
-    `${result.tickets} tickets, ${result.events} events`,
-    `${totalBreaches} ${totalBreaches === 1 ? 'breach' : 'breaches'}`,
-    `${result.findings.length} ${result.findings.length === 1 ? 'finding' : 'findings'}`,
+    `${counted(result.tickets, 'ticket')}, ${counted(result.events, 'event')}`,
+    counted(totalBreaches, 'breach', 'breaches'),
+    counted(result.findings.length, 'finding'),
     ...(result.incomplete.length ? [`${result.incomplete.length} incomplete`] : []),
-    ...(result.duplicates ? [`${result.duplicates} duplicate deliveries ignored`] : []),
-    ...(result.conflicts.length ? [`${result.conflicts.length} conflicting ids`] : []),
-    ...(r.rejected ? [`${r.rejected} invalid lines skipped`] : []),
+    ...(result.duplicates
+      ? [`${counted(result.duplicates, 'duplicate delivery', 'duplicate deliveries')} ignored`]
+      : []),
+    ...(result.conflicts.length ? [counted(result.conflicts.length, 'conflicting id')] : []),
+    ...(r.rejected ? [`${counted(r.rejected, 'invalid line')} skipped`] : []),
   ].join(' · ');
   return {
     title: `${policy.id} (${policy.version}) audit as of ${local(result.asOf)} ${zone}`,

@@ -1,5 +1,6 @@
 /** `escalation-auditor replay`: re-translates archived webhook requests with the current mapping. */
 import { replay as replayArchive } from '../lib/app/replay';
+import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
 import { loadMappingFile } from './config';
 import { openLocalStore } from './local';
@@ -27,8 +28,8 @@ export async function replayCommand(opts: ReplayOptions): Promise<number> {
     process.stdout.write(
       opts.format === 'json'
         ? `${JSON.stringify(summary, null, 2)}\n`
-        : `replayed ${summary.requests} archived requests: ${summary.accepted} events added, ${summary.duplicates} already stored, ` +
-            `${summary.conflicts} conflicts, ${summary.unmapped} requests still unmapped, ${summary.refused} refused as invalid\n`,
+        : `replayed ${counted(summary.requests, 'archived request')}: ${counted(summary.accepted, 'event')} added, ${summary.duplicates} already stored, ` +
+            `${counted(summary.conflicts, 'conflict')}, ${counted(summary.unmapped, 'request')} still unmapped, ${summary.refused} refused as invalid\n`,
     );
     return 0;
   } finally {

@@ -89,7 +89,7 @@ export interface DeployConfig extends Omit<z.output<typeof DeployContext>, 'poli
 export function deployConfig(lookup: (key: string) => unknown, baseDir = process.cwd()): DeployConfig {
   const raw = Object.fromEntries(Object.keys(DeployContext.shape).map((k) => [k, lookup(k)]));
   const r = DeployContext.safeParse(raw);
-  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, 'CDK context'));
+  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, { whole: '(CDK context)' }));
   const { policyFile, mappingFile, timeZone, ...rest } = r.data;
   /** A policy or mapping file as a plain value; the functions' own parsers check it below. */
   const read = (key: string, file: string): Record<string, unknown> => {

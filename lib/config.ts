@@ -31,6 +31,6 @@ export function parseConfig<S extends z.ZodType>(
 ): z.output<S> {
   const value = text.trim() === '' ? undefined : decode(text);
   const r = schema.safeParse(value ?? empty);
-  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, what));
+  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, { whole: `(${what})` }));
   return r.data;
 }

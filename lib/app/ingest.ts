@@ -8,6 +8,7 @@ import type { AppendOutcome, RawOutcome, RawRequest, Store } from '../ports';
 import { SOURCES } from '../sources';
 import type { Mapping } from '../sources/mapping';
 import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
+import { counted } from '../text/plural';
 
 export interface IngestDeps {
   readonly store: Store;
@@ -94,12 +95,12 @@ export async function translateAndStore(
   translated.events.forEach((candidate, i) => {
     const r = CanonicalEvent.safeParse(candidate);
     if (r.success) valid.push(r.data);
-    else if (source.strict) issues.push(`events[${i}].${describeIssues(r.error.issues).replace(/^\(event\): /, '')}`);
+    else if (source.strict) issues.push(describeIssues(r.error.issues, { under: `events[${i}]` }));
     else unmapped.push(`translated event ${i} is invalid: ${describeIssues(r.error.issues)}`);
   });
   if (issues.length > 0) {
     return refuse(
-      `${issues.length} of ${translated.events.length} events are invalid; none was stored`,
+      `${issues.length} of ${counted(translated.events.length, 'event')} ${issues.length === 1 ? 'is' : 'are'} invalid; none was stored`,
       issues.slice(0, 20),
     );
   }

@@ -9,6 +9,7 @@ import type { Notice, ReportSink, Store } from '../ports';
 import { aggregateWeek, type Week, type WeeklyReport } from '../report/aggregate';
 import { reportHtml } from '../report/html';
 import { reportCsv, reportJson } from '../report/render';
+import { counted } from '../text/plural';
 import { compact } from './tickets';
 
 const DAY = 86_400_000;
@@ -56,6 +57,6 @@ export async function deliverWeeklyReport(
   const c = report.total.compliance;
   const summary =
     `${policy.id} compliance for ${week.id}: ${c === null ? 'nothing was due' : `${(100 * c).toFixed(1)}%`} ` +
-    `(${report.total.due} obligations due, ${report.total.breached} breached, ${report.findings.length} findings). Report: ${html}`;
+    `(${counted(report.total.due, 'obligation')} due, ${report.total.breached} breached, ${counted(report.findings.length, 'finding')}). Report: ${html}`;
   return { week: week.id, links: { html, csv, json }, summary };
 }

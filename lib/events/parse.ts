@@ -30,9 +30,22 @@ export interface TicketEvent {
 
 export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
 
-/** Formats zod issues as `field: reason; field: reason`, naming each field by its path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], root = 'event'): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : `(${root})`}: ${i.message}`).join('; ');
+/**
+ * Formats zod issues as `field: reason; field: reason`, naming each field by its path, under
+ * `under` when given (e.g. `events[1].severity`). An issue of the whole value is named by
+ * `under`, or else by `whole`.
+ */
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  { under, whole = '(event)' }: { under?: string; whole?: string } = {},
+): string {
+  return issues
+    .map((i) => {
+      const path = i.path.map(String).join('.');
+      const field = under ? (path ? `${under}.${path}` : under) : path || whole;
+      return `${field}: ${i.message}`;
+    })
+    .join('; ');
 }
 
 /** Validates one canonical event (RULES.md section 1) and converts it to its compact form. */

@@ -3,6 +3,7 @@
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
 import { duration } from '../engine/explain';
+import { noun } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
 import { TALLY_COLUMNS } from './render';
 
@@ -104,11 +105,11 @@ thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}
 <p class="muted">${day(r.week.start)} to ${day(r.week.end - 1)} (${esc(r.policy.timeZone)}) · policy version ${esc(r.policy.version)}</p>
 <div class="summary">
 <div class="card"><b style="color:${colour(r.total.compliance)}">${pct(r.total.compliance)}</b>compliance</div>
-<div class="card"><b>${r.total.due}</b>obligations due</div>
+<div class="card"><b>${r.total.due}</b>${noun(r.total.due, 'obligation')} due</div>
 <div class="card"><b>${r.total.breached}</b>breached</div>
-<div class="card"><b>${r.total.nearMisses}</b>near misses</div>
-<div class="card"><b>${r.tickets}</b>tickets</div>
-${r.retracted.total ? `<div class="card"><b>${r.retracted.total}</b>retracted alerts</div>` : ''}
+<div class="card"><b>${r.total.nearMisses}</b>${noun(r.total.nearMisses, 'near miss', 'near misses')}</div>
+<div class="card"><b>${r.tickets}</b>${noun(r.tickets, 'ticket')}</div>
+${r.retracted.total ? `<div class="card"><b>${r.retracted.total}</b>retracted ${noun(r.retracted.total, 'alert')}</div>` : ''}
 </div>
 <h2>Compliance by rule</h2>
 ${complianceBars(rules.filter(([, t]) => t.due > 0))}

@@ -1,6 +1,7 @@
 /** The weekly report as JSON, CSV (one row per obligation) and Markdown. */
 import { duration, explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
+import { counted } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -107,9 +108,11 @@ export function reportMarkdown(r: WeeklyReport): string {
   return [
     `# ${r.policy.id} compliance, week ${r.week.id}`,
     '',
-    `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · ${r.tickets} tickets · ` +
-      `${r.total.due} obligations due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}` +
-      (r.retracted.total ? ` · ${r.retracted.total} alerted breaches retracted on late evidence` : ''),
+    `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · ${counted(r.tickets, 'ticket')} · ` +
+      `${counted(r.total.due, 'obligation')} due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}` +
+      (r.retracted.total
+        ? ` · ${counted(r.retracted.total, 'alerted breach', 'alerted breaches')} retracted on late evidence`
+        : ''),
     '',
     '## By rule',
     '',

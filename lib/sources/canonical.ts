@@ -11,11 +11,12 @@ export const canonical: Source = {
   name: 'canonical',
   keepHeaders: [HEADER],
   strict: true,
+  sign: (body, secret) => ({ [HEADER]: `sha256=${hmac(secret, body, 'hex')}` }),
   verify(req, { secrets }) {
     const header = req.headers[HEADER];
     if (!header) return { ok: false, reason: 'missing X-Signature header' };
     if (!header.startsWith('sha256=')) return { ok: false, reason: 'X-Signature must be sha256=<hex>' };
-    return anyMatch(secrets, [header.slice(7)], (s) => hmac(s, req.body, 'hex'))
+    return anyMatch(secrets, [header.slice(7)], req.body, 'hex')
       ? { ok: true }
       : { ok: false, reason: 'X-Signature does not match the body' };
   },

@@ -28,12 +28,13 @@ export const jira: Source = {
   name: 'jira',
   keepHeaders: [SIGNATURE, IDENTIFIER, 'x-atlassian-webhook-retry', 'x-atlassian-webhook-flow'],
   strict: false,
+  sign: (body, secret) => ({ [SIGNATURE]: `sha256=${hmac(secret, body, 'hex')}` }),
   verify(req, { secrets }) {
     const header = req.headers[SIGNATURE];
     if (!header) return { ok: false, reason: 'missing X-Hub-Signature header' };
     const [method, signature] = header.split('=', 2);
     if (method !== 'sha256' || !signature) return { ok: false, reason: 'X-Hub-Signature must be sha256=<hex>' };
-    return anyMatch(secrets, [signature], (s) => hmac(s, req.body, 'hex'))
+    return anyMatch(secrets, [signature], req.body, 'hex')
       ? { ok: true }
       : { ok: false, reason: 'X-Hub-Signature does not match the body' };
   },

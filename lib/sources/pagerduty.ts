@@ -16,6 +16,7 @@ export const pagerduty: Source = {
   name: 'pagerduty',
   keepHeaders: [SIGNATURE, 'x-webhook-id'],
   strict: false,
+  sign: (body, secret) => ({ [SIGNATURE]: `v1=${hmac(secret, body, 'hex')}` }),
   verify(req, { secrets }) {
     const header = req.headers[SIGNATURE];
     if (!header) return { ok: false, reason: 'missing X-PagerDuty-Signature header' };
@@ -25,7 +26,7 @@ export const pagerduty: Source = {
       .filter((s) => s.startsWith('v1='))
       .map((s) => s.slice(3));
     if (given.length === 0) return { ok: false, reason: 'X-PagerDuty-Signature has no v1= signature' };
-    return anyMatch(secrets, given, (s) => hmac(s, req.body, 'hex'))
+    return anyMatch(secrets, given, req.body, 'hex')
       ? { ok: true }
       : { ok: false, reason: 'no X-PagerDuty-Signature matches the body' };
   },

@@ -1,28 +1,40 @@
-/** Webhook signatures: HMAC-SHA256, compared in constant time. */
+/** Webhook signatures: HMAC-SHA256, compared in constant time as bytes. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export function hmac(secret: string, payload: string | Buffer, encoding: 'hex' | 'base64'): string {
+export type SignatureEncoding = 'hex' | 'base64';
+
+export function hmac(secret: string, payload: string | Buffer, encoding: SignatureEncoding): string {
   return createHmac('sha256', secret).update(payload).digest(encoding);
 }
 
-/** Constant-time comparison of two signature strings (their length is not secret). */
-export function sameSignature(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+const HEX_DIGEST = /^[0-9a-f]{64}$/i;
+const BASE64_DIGEST = /^[A-Za-z0-9+/]{43}=?$/;
+
+/**
+ * The digest bytes a signature string stands for, or undefined when it is not a well-formed
+ * SHA-256 digest in that encoding. Hex is read case-insensitively (senders differ).
+ */
+function digestOf(given: string, encoding: SignatureEncoding): Buffer | undefined {
+  const pattern = encoding === 'hex' ? HEX_DIGEST : BASE64_DIGEST;
+  return pattern.test(given) ? Buffer.from(given, encoding) : undefined;
 }
 
-/** True when any of the given signatures matches what any of the secrets produces. */
+/**
+ * True when any of the given signatures is the HMAC-SHA256 of the payload under any of the
+ * secrets (several during a rotation). Every pair is compared, in constant time, with no early exit.
+ */
 export function anyMatch(
   secrets: readonly string[],
   given: readonly string[],
-  sign: (secret: string) => string,
+  payload: string | Buffer,
+  encoding: SignatureEncoding,
 ): boolean {
+  const digests = given.map((g) => digestOf(g.trim(), encoding));
   let ok = false;
   for (const secret of secrets) {
-    const expected = sign(secret);
-    // no early exit: every candidate is compared
-    for (const g of given) ok = sameSignature(expected, g) || ok;
+    const expected = createHmac('sha256', secret).update(payload).digest();
+    for (const d of digests)
+      ok = (d !== undefined && d.length === expected.length && timingSafeEqual(expected, d)) || ok;
   }
   return ok;
 }

@@ -38,6 +38,8 @@ export interface Source {
   /** Headers kept with the archived request, enough to check its signature again. */
   readonly keepHeaders: readonly string[];
   verify(req: WebhookRequest, opts: VerifyOptions): Verdict;
+  /** The headers the vendor would send with this body, signed with `secret` at `now` (for `send`). */
+  sign(body: Buffer, secret: string, now: number): Record<string, string>;
   /** Parses the body; an error here is the sender's (400). */
   parse(body: string): { ok: true; payload: unknown } | { ok: false; error: string };
   translate(payload: unknown, req: WebhookRequest, mapping: Mapping): Translation;

@@ -1,34 +1,24 @@
 /** Builds signed webhook requests the way each vendor signs them. */
-import { createHmac } from 'node:crypto';
-import type { WebhookRequest } from '../../lib/sources/types';
+import { SOURCES } from '../../lib/sources';
+import type { SourceName, WebhookRequest } from '../../lib/sources/types';
 
 export const SECRET = 'test-secret';
 
-const hex = (secret: string, body: Buffer) => createHmac('sha256', secret).update(body).digest('hex');
-
 /** Signs a payload (an object, text, or raw bytes) as the source's vendor does. */
 export function signed(
-  source: 'canonical' | 'zendesk' | 'jira' | 'pagerduty',
+  source: SourceName,
   payload: unknown,
   opts: { secret?: string; now?: number; headers?: Record<string, string> } = {},
 ): { headers: Record<string, string>; body: string } {
   const bytes = Buffer.isBuffer(payload)
     ? payload
     : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
-  const body = bytes.toString();
-  const secret = opts.secret ?? SECRET;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (source === 'canonical') headers['x-signature'] = `sha256=${hex(secret, bytes)}`;
-  if (source === 'jira') headers['x-hub-signature'] = `sha256=${hex(secret, bytes)}`;
-  if (source === 'pagerduty') headers['x-pagerduty-signature'] = `v1=${hex(secret, bytes)}`;
-  if (source === 'zendesk') {
-    const ts = new Date(opts.now ?? Date.now()).toISOString().replace(/\.\d+Z$/, 'Z');
-    headers['x-zendesk-webhook-signature-timestamp'] = ts;
-    headers['x-zendesk-webhook-signature'] = createHmac('sha256', secret)
-      .update(Buffer.concat([Buffer.from(ts), bytes]))
-      .digest('base64');
-  }
-  return { headers, body };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...opts.headers,
+    ...SOURCES[source].sign(bytes, opts.secret ?? SECRET, opts.now ?? Date.now()),
+  };
+  return { headers, body: bytes.toString() };
 }
 
 export function request(

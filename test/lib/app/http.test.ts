@@ -84,6 +84,16 @@ describe('POST /webhooks/canonical', () => {
     expect(r.status).toBe(400);
     expect(r.json.issues).toEqual([expect.stringMatching(/^events\[1\]\.at: /)]);
     expect((await api.get('/tickets/T-5')).status).toBe(404);
+    // every issue of an event names its field under the event, a value that is no object names the event
+    const several = await post('canonical', [
+      created('v-3', 'T-5'),
+      7,
+      { ...created('v-4', 'T-5'), severity: 'P9', at: 'x' },
+    ]);
+    expect(several.json.issues).toEqual([
+      expect.stringMatching(/^events\[1\]: Invalid input: expected object/),
+      expect.stringMatching(/^events\[2\]\.at: .*; events\[2\]\.severity: /),
+    ]);
     const notJson = await post('canonical', '{"id": ');
     expect(notJson).toMatchObject({ status: 400, json: { reason: expect.stringMatching(/not valid JSON/) } });
   });

@@ -28,6 +28,24 @@ describe('signatures', () => {
     },
   );
 
+  it.each([
+    ['canonical', 'x-signature', 'sha256='],
+    ['jira', 'x-hub-signature', 'sha256='],
+    ['pagerduty', 'x-pagerduty-signature', 'v1='],
+  ] as const)(
+    '%s: reads a hex signature in any case, and refuses one that is not a digest',
+    (source, header, prefix) => {
+      const req = request(source, { hello: 'world' }, { now: NOW });
+      const hex = (req.headers[header] as string).slice(prefix.length);
+      const as = (sig: string) => ({ ...req, headers: { [header]: `${prefix}${sig}` } });
+      expect(verify(source, as(hex.toUpperCase()))).toEqual({ ok: true });
+      expect(verify(source, as(`${hex.slice(0, 10)}${hex.slice(10).toUpperCase()}`))).toEqual({ ok: true });
+      expect(verify(source, as(`${hex}0`)).ok).toBe(false);
+      expect(verify(source, as(hex.slice(0, 63))).ok).toBe(false);
+      expect(verify(source, as(`${hex.slice(0, 62)}zz`)).ok).toBe(false);
+    },
+  );
+
   it('accepts any of several secrets during a rotation', () => {
     const req = request('jira', { a: 1 }, { secret: 'old' });
     expect(verify('jira', req, ['new', 'old'])).toEqual({ ok: true });
