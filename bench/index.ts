@@ -3,6 +3,7 @@ import { benchAudit } from './audit';
 import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
+import { benchStartup } from './startup';
 import { benchTimers } from './timers';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -12,6 +13,7 @@ const all: Record<string, () => Promise<void>> = {
   timers: () => benchTimers(),
   report: () => benchReport(),
   functions: () => benchFunctions(),
+  startup: () => benchStartup(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { DEV_SECRET } from '../cli/local';
+import { DEV_SECRET } from '../lib/sources/secrets';
 
 const BIN = join(import.meta.dirname, '../bin/escalation-auditor.mjs');
 const CONCURRENCY = 50;

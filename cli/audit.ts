@@ -1,11 +1,12 @@
 /** `escalation-auditor audit`: audits an export of canonical events (RULES.md section 5). */
 import { availableParallelism } from 'node:os';
 import { Timestamp } from '../lib/events/schema';
-import { loadPolicyFile, UsageError } from './config';
+import { loadPolicyFile } from './config';
 import { openSource } from './lines';
 import { auditSource } from './load';
+import { type Format, UsageError } from './options';
 import { count, Progress } from './progress';
-import { type Format, render } from './render';
+import { render } from './render';
 
 export interface AuditOptions {
   events: string;

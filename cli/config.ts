@@ -5,13 +5,9 @@ import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
 import { parseSecrets, type Secrets } from '../lib/sources/secrets';
 import { decodeYaml } from '../lib/yaml';
+import { UsageError } from './options';
 
 export type { Secrets };
-
-/** A refusal the user can act on: printed without a stack trace, exit status 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 async function readConfig<T>(path: string, what: string, parse: (text: string) => T): Promise<T> {
   let text: string;

@@ -4,7 +4,6 @@ import { dynamoClient, type LocalDynamo, startDynalite } from '../lib/adapters/d
 import { DynamoStore, ensureTable } from '../lib/adapters/dynamodb/store';
 
 export const TABLE = 'escalation-auditor';
-export const DEV_SECRET = 'escalation-auditor-dev-secret';
 
 export interface LocalStore {
   readonly store: DynamoStore;

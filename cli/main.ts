@@ -1,11 +1,7 @@
 /** The `escalation-auditor` command line. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { audit } from './audit';
-import { UsageError } from './config';
-import { FORMATS } from './render';
-import { replayCommand } from './replay';
-import { REPORT_FORMATS, reportCommand } from './report';
-import { serve } from './serve';
+import { SOURCE_NAMES } from '../lib/sources/names';
+import { FORMATS, REPORT_FORMATS, UsageError } from './options';
 
 export function program(): Command {
   const cli = new Command('escalation-auditor')
@@ -44,6 +40,7 @@ Examples:
   cat export.jsonl | escalation-auditor audit --events - --policy my-policy.yaml --format markdown`,
     )
     .action(async (opts) => {
+      const { audit } = await import('./audit');
       process.exitCode = await audit(opts);
     });
 
@@ -76,6 +73,7 @@ Breaches, retractions and warnings are printed here and appended to the alerts f
 Stop it with Ctrl-C.`,
     )
     .action(async (opts) => {
+      const { serve } = await import('./serve');
       const running = await serve(opts);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -103,6 +101,7 @@ Stop it with Ctrl-C.`,
     .option('--out <dir>', 'write <policy>-<week>.<ext> into this folder instead of standard output')
     .option('--skip-invalid', 'report on the valid lines instead of refusing the input')
     .action(async (opts) => {
+      const { reportCommand } = await import('./report');
       process.exitCode = await reportCommand(opts);
     });
 
@@ -115,9 +114,43 @@ Stop it with Ctrl-C.`,
     .option('--mapping <file>', 'the (fixed) mapping file')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
+      const { replayCommand } = await import('./replay');
       process.exitCode = await replayCommand(opts);
     });
 
+  cli
+    .command('send')
+    .description(
+      'Post a file of vendor-shaped payloads (or canonical events) to a running serve, signed as that vendor signs.',
+    )
+    .addOption(new Option('--source <source>', 'who sends it').choices(SOURCE_NAMES).makeOptionMandatory())
+    .requiredOption('--file <file>', 'one JSON payload, a JSON array of them, or JSON Lines (canonical: events)')
+    .option('--url <url>', 'where serve listens', 'http://127.0.0.1:8787')
+    .option('--secrets <file>', "serve's secrets file (default: the development secret)")
+    .addOption(new Option('--batch <n>', 'canonical events per request').default(100).argParser(integer(1, 10_000)))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+In the file, {{now}}, {{now-7m}}, {{now+2h}} (s, m, h, d) become that time in RFC 3339, and
+"{{now-7m:ms}}" a number of epoch milliseconds (Jira's timestamp), so an example always happened just now.
+
+Exit status: 0 every request accepted; 1 a request refused (its reason is printed); 2 usage.
+
+Examples:
+  escalation-auditor send --source zendesk --file examples/webhooks/zendesk-ticket-created.json
+  escalation-auditor send --source pagerduty --file examples/webhooks/pagerduty-incident-triggered.json
+  escalation-auditor send --source canonical --file examples/export.jsonl`,
+    )
+    .action(async (opts) => {
+      const { sendCommand } = await import('./send');
+      process.exitCode = await sendCommand(opts);
+    });
+
+  // --help says which options a command cannot run without
+  for (const command of cli.commands) {
+    for (const option of command.options) if (option.mandatory) option.description = `(required) ${option.description}`;
+  }
   return cli;
 }
 

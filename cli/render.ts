@@ -5,6 +5,7 @@ import { explain } from '../lib/engine/explain';
 import { type Rule, ruleById } from '../lib/engine/rules';
 import type { Policy, RuleId } from '../lib/policy/schema';
 import { counted } from '../lib/text/plural';
+import type { Format } from './options';
 
 export interface AuditReport {
   readonly result: AuditResult;
@@ -12,9 +13,6 @@ export interface AuditReport {
   /** Set when invalid lines were skipped (`--skip-invalid`). */
   readonly rejected?: number;
 }
-
-export type Format = 'json' | 'text' | 'markdown';
-export const FORMATS: readonly Format[] = ['json', 'text', 'markdown'];
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const compliance = (t: RuleTally) => (t.met + t.breached ? t.met / (t.met + t.breached) : null);

@@ -6,14 +6,13 @@ import type { Policy } from '../lib/policy/schema';
 import { aggregateWeek, isoWeek, type Week, type WeeklyReport } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 import { reportCsv, reportJson, reportMarkdown } from '../lib/report/render';
-import { loadPolicyFile, UsageError } from './config';
+import { loadPolicyFile } from './config';
 import { eachLine, openSource } from './lines';
 import { openLocalStore } from './local';
+import { type ReportFormat, UsageError } from './options';
 import { count } from './progress';
 import { Shard } from './shard';
 
-export type ReportFormat = 'html' | 'json' | 'csv' | 'markdown';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'json', 'csv', 'markdown'];
 const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
 
 export interface ReportOptions {

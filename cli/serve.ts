@@ -12,9 +12,10 @@ import { TicketQueue } from '../lib/app/queue';
 import { replay } from '../lib/app/replay';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
+import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadSecretsFile, type Secrets } from './config';
-import { DEV_SECRET, openLocalStore } from './local';
+import { openLocalStore } from './local';
 
 export interface ServeOptions {
   port: number;
@@ -43,9 +44,7 @@ export interface Serving {
 export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
-  const secrets: Secrets = opts.secrets
-    ? await loadSecretsFile(opts.secrets)
-    : Object.fromEntries(SOURCE_NAMES.map((s) => [s, [DEV_SECRET]]));
+  const secrets: Secrets = opts.secrets ? await loadSecretsFile(opts.secrets) : devSecrets();
   const data = opts.memory ? undefined : (opts.data ?? '.data');
   const local = await openLocalStore(data);
   // serve is the embedded table's only writer: tickets are kept in memory, writes group-committed

@@ -5,6 +5,12 @@ import { SOURCE_NAMES, type SourceName } from './types';
 
 export type Secrets = Partial<Record<SourceName, string[]>>;
 
+/** The published secret `serve` signs every source with until it is given real ones (`--secrets`). */
+export const DEV_SECRET = 'escalation-auditor-dev-secret';
+
+/** Every source signed with the development secret. */
+export const devSecrets = (): Secrets => Object.fromEntries(SOURCE_NAMES.map((s) => [s, [DEV_SECRET]]));
+
 const SecretsConfig = z.partialRecord(
   z.enum(SOURCE_NAMES),
   z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),

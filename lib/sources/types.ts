@@ -2,8 +2,9 @@
 import { type Role, Timestamp } from '../events/schema';
 import type { Mapping } from './mapping';
 
-export const SOURCE_NAMES = ['canonical', 'zendesk', 'jira', 'pagerduty'] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+import type { SourceName } from './names';
+
+export { SOURCE_NAMES, type SourceName } from './names';
 
 export interface WebhookRequest {
   /** Header names in lower case. */

@@ -173,6 +173,13 @@ describe('escalation-auditor audit', () => {
     const audit = await cli(['audit', '--help']);
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain('--skip-invalid');
+    expect(audit.stdout).toMatch(/--events <file>\s+\(required\)/);
+    for (const command of ['serve', 'report', 'replay', 'send']) {
+      const help = await cli([command, '--help']);
+      expect(help.code, command).toBe(0);
+    }
+    expect((await cli(['report', '--help'])).stdout).toMatch(/--week <week>\s+\(required\)/);
+    expect((await cli(['report', '--help'])).stdout).not.toMatch(/--events <file>\s+\(required\)/);
     const wrong = await cli(['audit', '--events', EXAMPLE, '--format', 'xml']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('xml');
@@ -222,5 +229,24 @@ describe('escalation-auditor audit on several threads', () => {
     expect(r.code).toBe(2);
     const numbers = [...r.stderr.matchAll(/line (\d+):/g)].map((m) => Number(m[1]));
     expect(numbers).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]);
+  });
+});
+
+describe('progress on standard error', () => {
+  // `script` (util-linux) runs the command on a pseudo-terminal, as a person at a terminal would
+  const onTerminal = (args: string[]): Promise<string> =>
+    new Promise((resolve) => {
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+      execFile('script', ['-qec', `${command} >/dev/null`, '/dev/null'], (_err, stdout) => resolve(stdout));
+    });
+  const drawn = (text: string) => text.includes('\r\u001b[K');
+
+  it('is drawn only on a terminal, and never with --no-progress', async () => {
+    const args = ['audit', '--events', EXAMPLE];
+    const redirected = await cli(args);
+    expect(redirected.code).toBe(0);
+    expect(redirected.stderr).toBe('');
+    expect(drawn(await onTerminal(args))).toBe(true);
+    expect(drawn(await onTerminal([...args, '--no-progress']))).toBe(false);
   });
 });

@@ -1,42 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEV_SECRET } from '../../cli/local';
+import { describe, expect, it } from 'vitest';
+import { DEV_SECRET } from '../../lib/sources/secrets';
+import { BIN, serve, until } from '../support/cli';
 import { signed, zendeskEvent } from '../support/webhooks';
 
-const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
 const MAPPING = join(import.meta.dirname, '../../examples/mapping.yaml');
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-async function serve(args: string[]): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return { url, child, output: () => out };
-}
-
-async function until<T>(what: () => T | undefined, seconds: number): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const v = what();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const stopped = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', resolve));
 
