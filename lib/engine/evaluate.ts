@@ -136,8 +136,13 @@ function deadline(rule: DeadlineRule, clock: Episode, ctx: Settle): Obligation {
   let met: TicketEvent | undefined;
   let late: TicketEvent | undefined;
   const notCounted: Discounted[] = [];
-  for (const ev of ctx.timeline.events) {
+  // evidence from before the ticket's latest resolution does not carry over (RULES.md section 2)
+  const { events, stretches } = ctx.timeline;
+  const { first, last } = stretches[clock.stretch] as { first: number; last: number };
+  for (let j = first; j <= last; j++) {
+    const ev = events[j] as TicketEvent;
     if (ev.t < from) continue;
+    if (ev.t > dueAt && met) break;
     if (rule.meets(ev, ctx)) {
       if (ev.t <= dueAt) met ??= ev;
       else late ??= ev;

@@ -32,7 +32,10 @@ export interface DeadlineRule extends RuleText {
   readonly clocks: (t: Timeline) => readonly Episode[];
   readonly due: (start: number, ctx: RuleContext) => number;
   readonly meets: (ev: TicketEvent, ctx: RuleContext) => boolean;
-  /** Evidence must be at or after the clock's start (otherwise earlier evidence counts too). */
+  /**
+   * Evidence must be at or after the clock's start; otherwise earlier evidence counts too, as long
+   * as it lies in the clock's open stretch (RULES.md section 2).
+   */
   readonly evidenceFromStart?: boolean;
   /** Why an event of the right kind did not count, or undefined when it is not of that kind. */
   readonly discount?: (ev: TicketEvent, ctx: RuleContext) => string | undefined;
@@ -65,7 +68,7 @@ export type Rule = DeadlineRule | CadenceRule | ConductRule;
 
 const MINUTE = 60_000;
 const critical = (t: Timeline) => t.critical;
-const escalation = (t: Timeline) => (t.escalation ? [t.escalation] : []);
+const escalation = (t: Timeline) => t.escalations;
 type MinuteRule =
   | 'incident-form'
   | 'l2-paged'

@@ -1,6 +1,7 @@
 /**
  * Reading a ticket's history (RULES.md section 2): one pass over the ordered events gives the
- * severity at every event, the critical episodes and the start of the P2/P3 procedure.
+ * severity at every event, the open stretches between resolutions, the critical episodes and the
+ * P2/P3 procedure of each stretch.
  */
 import type { TicketEvent } from '../events/parse';
 import type { Severity } from '../events/schema';
@@ -10,8 +11,20 @@ import type { Policy } from '../policy/schema';
 export interface Episode {
   readonly start: number;
   readonly severity: Severity;
+  /** The open stretch the clock started in (an index into `Timeline.stretches`): its evidence is there. */
+  readonly stretch: number;
   end: number | undefined;
   endedBy: string | undefined;
+}
+
+/**
+ * An open stretch (RULES.md section 2, revision 2026-12-01) as indices into the ordered events,
+ * both inclusive: from the event after a `ticket.resolved` (or the first event) through the next
+ * `ticket.resolved` (or the last event). The resolution belongs to the stretch it closes.
+ */
+export interface Stretch {
+  readonly first: number;
+  readonly last: number;
 }
 
 export interface Timeline {
@@ -25,10 +38,12 @@ export interface Timeline {
   readonly created: TicketEvent | undefined;
   readonly severity: Severity | undefined;
   readonly resolved: boolean;
+  /** The ticket's life cut by its resolutions; a reopened ticket is a new incident. */
+  readonly stretches: readonly Stretch[];
   /** Spans during which the ticket was critical (P0/P1 and not resolved). */
   readonly critical: readonly Episode[];
-  /** The P2/P3 procedure, from the first escalation to L2 while P2/P3. */
-  readonly escalation: Episode | undefined;
+  /** The P2/P3 procedure of each open stretch, from its first escalation to L2 while P2/P3. */
+  readonly escalations: readonly Episode[];
   /** The first escalation to L3, through any channel. */
   readonly firstL3: TicketEvent | undefined;
 }
@@ -62,11 +77,16 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
   let created: TicketEvent | undefined;
   let severity: Severity | undefined;
   let resolved = false;
+  const escalations: Episode[] = [];
+  const stretches: Stretch[] = [];
+  let stretchFirst = 0;
+  /** The current stretch's P2/P3 procedure, once it has started. */
   let escalation: Episode | undefined;
   let firstL3: TicketEvent | undefined;
   const { criticalSeverities, escalationSeverities } = policy;
 
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
+    const stretch = stretches.length;
     const wasCritical = !resolved && among(severity, criticalSeverities);
     const wasEscalation = among(severity, escalationSeverities);
     switch (ev.type) {
@@ -87,7 +107,8 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
       case 'escalated':
         if (ev.tier === 'L3') firstL3 ??= ev;
         if (!escalation && ev.tier === policy.escalationTier && wasEscalation) {
-          escalation = { start: ev.t, severity: severity as Severity, end: undefined, endedBy: undefined };
+          escalation = { start: ev.t, severity: severity as Severity, stretch, end: undefined, endedBy: undefined };
+          escalations.push(escalation);
         }
         break;
     }
@@ -100,7 +121,7 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
     const endedBy = ev.type === 'ticket.resolved' ? 'resolved' : `reclassified to ${severity}`;
     const nowCritical = !resolved && among(severity, criticalSeverities);
     if (!wasCritical && nowCritical) {
-      critical.push({ start: ev.t, severity: severity as Severity, end: undefined, endedBy: undefined });
+      critical.push({ start: ev.t, severity: severity as Severity, stretch, end: undefined, endedBy: undefined });
     } else if (wasCritical && !nowCritical) {
       const episode = critical[critical.length - 1] as Episode;
       episode.end = ev.t;
@@ -111,6 +132,25 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
       escalation.end = ev.t;
       escalation.endedBy = endedBy;
     }
+    if (ev.type === 'ticket.resolved') {
+      // the stretch ends here; the next one has its own P2/P3 procedure
+      stretches.push({ first: stretchFirst, last: i });
+      stretchFirst = i + 1;
+      escalation = undefined;
+    }
   }
-  return { events, severityAt, queueAt, holderAt, created, severity, resolved, critical, escalation, firstL3 };
+  if (stretchFirst < events.length || stretches.length === 0) stretches.push({ first: stretchFirst, last: events.length - 1 });
+  return {
+    events,
+    severityAt,
+    queueAt,
+    holderAt,
+    created,
+    severity,
+    resolved,
+    stretches,
+    critical,
+    escalations,
+    firstL3,
+  };
 }

@@ -209,7 +209,9 @@ describe('critical episodes', () => {
       ],
       at('14:20'),
     );
-    expect(statuses(r, 'l2-paged')).toEqual(['met 2026-03-02T10:05:00.000Z', 'met 2026-03-02T14:05:00.000Z']);
+    // RULES revision 2026-12-01: the first incident's form and page do not carry over the resolution
+    expect(statuses(r, 'l2-paged')).toEqual(['met 2026-03-02T10:05:00.000Z', 'breached 2026-03-02T14:05:00.000Z']);
+    expect(statuses(r, 'incident-form')).toEqual(['met 2026-03-02T10:05:00.000Z', 'breached 2026-03-02T14:05:00.000Z']);
     expect(statuses(r, 'l3-engaged')).toEqual([
       'cancelled 2026-03-02T10:15:00.000Z',
       'breached 2026-03-02T14:15:00.000Z',
@@ -249,6 +251,109 @@ describe('critical episodes', () => {
     const r = audit([created(at('10:00'), 'P1', 'standard'), resolved(at('10:01'))], at('18:00'));
     expect(r.findings.map((f) => f.kind)).toEqual(['critical-from-non-target-client']);
     expect(r.breaches).toEqual([]);
+  });
+});
+
+describe('open stretches (RULES.md revision 2026-12-01): a reopened ticket is a new incident', () => {
+  const firstIncident = [
+    created(at('10:00')),
+    form(at('10:01')),
+    escalated(at('10:02'), 'L2', 'page'),
+    escalated(at('10:03'), 'L3', 'incident_system'),
+    owned(at('10:04')),
+    resolved(at('10:10')),
+  ];
+
+  it('a reopened P1 files its form, pages L2 and engages L3 afresh; its own evidence meets them', () => {
+    const silent = audit([...firstIncident, reopened(at('14:00'))], at('15:00'));
+    expect(breachIds(silent)).toEqual([
+      'incident-form 2026-03-02T14:05:00.000Z',
+      'l2-paged 2026-03-02T14:05:00.000Z',
+      'l3-engaged 2026-03-02T14:15:00.000Z',
+      'l3-ownership 2026-03-02T14:30:00.000Z',
+    ]);
+    const afresh = audit(
+      [
+        ...firstIncident,
+        reopened(at('14:00')),
+        form(at('14:02')),
+        escalated(at('14:03'), 'L2', 'phone'),
+        escalated(at('14:10'), 'L3', 'incident_system'),
+        owned(at('14:20')),
+      ],
+      at('15:00'),
+    );
+    expect(breachIds(afresh)).toEqual([]);
+    expect(statuses(afresh, 'l2-paged')).toEqual(['met 2026-03-02T10:05:00.000Z', 'met 2026-03-02T14:05:00.000Z']);
+  });
+
+  it('evidence filed after the resolution and before the reopen counts for the reopened incident', () => {
+    // it lies in the new stretch, before its clock start: early evidence within the stretch
+    const r = audit([...firstIncident, form(at('13:00')), reopened(at('14:00'))], at('14:10'));
+    expect(statuses(r, 'incident-form')).toEqual(['met 2026-03-02T10:05:00.000Z', 'met 2026-03-02T14:05:00.000Z']);
+  });
+
+  it('a downgrade and re-upgrade without a resolution stays one stretch: its evidence counts', () => {
+    const r = audit(
+      [
+        created(at('10:00')),
+        form(at('10:01')),
+        escalated(at('10:02'), 'L2', 'page'),
+        severity(at('10:03'), 'P3'),
+        severity(at('12:00'), 'P1'),
+      ],
+      at('12:10'),
+    );
+    expect(statuses(r, 'incident-form')).toEqual(['met 2026-03-02T10:05:00.000Z', 'met 2026-03-02T12:05:00.000Z']);
+    expect(statuses(r, 'l2-paged')).toEqual(['met 2026-03-02T10:05:00.000Z', 'met 2026-03-02T12:05:00.000Z']);
+  });
+
+  it('a resolution at the same instant as the evidence: the order of (at, id) decides the stretch', () => {
+    const sameInstant = [
+      created(at('10:00')),
+      { ...form(at('10:02')), id: 'a-form' },
+      { ...resolved(at('10:02')), id: 'b-resolved' },
+      reopened(at('10:30')),
+    ];
+    // the form sorts before the resolution: it belongs to the first incident only
+    expect(statuses(audit(sameInstant, at('11:00')), 'incident-form')).toEqual([
+      'met 2026-03-02T10:05:00.000Z',
+      'breached 2026-03-02T10:35:00.000Z',
+    ]);
+  });
+
+  it('each open stretch has its own P2/P3 procedure, from its first escalation to L2', () => {
+    const r = audit(
+      [
+        created(at('09:00'), 'P2'),
+        documented(at('09:30')),
+        escalated(at('10:00'), 'L2', 'page'),
+        tagged(at('10:01')),
+        resolved(at('11:00')),
+        reopened(at('13:00')),
+        escalated(at('13:30'), 'L2', 'page'),
+      ],
+      at('14:00'),
+    );
+    // the first stretch's documentation and tag do not carry over to the second procedure
+    expect(statuses(r, 'troubleshooting-documented')).toEqual([
+      'met 2026-03-02T10:00:00.000Z',
+      'breached 2026-03-02T13:30:00.000Z',
+    ]);
+    expect(statuses(r, 'escalate-l2-tag')).toEqual([
+      'met 2026-03-02T10:05:00.000Z',
+      'breached 2026-03-02T13:35:00.000Z',
+    ]);
+    // the first procedure was met by its resolution; the second is running
+    expect(statuses(r, 'l2-resolution')).toEqual(['met 2026-03-04T10:00:00.000Z', 'pending 2026-03-04T13:30:00.000Z']);
+  });
+
+  it('a reopened P2 without a new escalation starts no procedure', () => {
+    const r = audit(
+      [created(at('09:00'), 'P2'), escalated(at('10:00'), 'L2', 'page'), resolved(at('11:00')), reopened(at('13:00'))],
+      at('14:00'),
+    );
+    expect(statuses(r, 'escalate-l2-tag')).toEqual(['breached 2026-03-02T10:05:00.000Z']);
   });
 });
 
