@@ -139,7 +139,8 @@ export function buildTimeline(events: readonly TicketEvent[], policy: Policy): T
       escalation = undefined;
     }
   }
-  if (stretchFirst < events.length || stretches.length === 0) stretches.push({ first: stretchFirst, last: events.length - 1 });
+  if (stretchFirst < events.length || stretches.length === 0)
+    stretches.push({ first: stretchFirst, last: events.length - 1 });
   return {
     events,
     severityAt,
