@@ -147,6 +147,22 @@ Examples:
       process.exitCode = await sendCommand(opts);
     });
 
+  cli
+    .command('policy')
+    .description("Print the effective policy: a policy file's values laid over CS-POL-001's defaults.")
+    .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText(
+      'after',
+      `
+What the file leaves out keeps CS-POL-001's value, at any depth; a key it does not know is
+refused and named (exit status 2), so a typo never silently keeps the default.`,
+    )
+    .action(async (opts) => {
+      const { policyCommand } = await import('./policy');
+      process.exitCode = await policyCommand(opts);
+    });
+
   // --help says which options a command cannot run without
   for (const command of cli.commands) {
     for (const option of command.options) if (option.mandatory) option.description = `(required) ${option.description}`;

@@ -92,10 +92,15 @@ const ruleSettings = {
 export const RulesConfig = z.strictObject(ruleSettings).prefault({});
 const RuleName = z.enum(Object.keys(ruleSettings) as [keyof typeof ruleSettings, ...(keyof typeof ruleSettings)[]]);
 
+/**
+ * A policy file. What it leaves out keeps CS-POL-001's value, at any depth (every field has the
+ * default of RULES.md; a list given replaces the default list); a key the schema does not know is
+ * refused and named, so a typo never silently keeps the default.
+ */
 export const PolicyConfig = z.strictObject({
-  id: z.string().min(1),
-  version: z.string().min(1),
-  title: z.string().optional(),
+  id: z.string().min(1).default('CS-POL-001'),
+  version: z.string().min(1).default('2025-11-01'),
+  title: z.string().default('Ticket Escalation Policy and Triage Procedure'),
   /** Severities that make a ticket critical (the P0/P1 procedure and the update cadence). */
   criticalSeverities: severities.min(1).default(['P0', 'P1']),
   /** Severities whose first escalation to L2 starts the P2/P3 procedure. */
@@ -122,8 +127,4 @@ export type CalendarSettings = Policy['calendar'];
 export type RuleId = keyof Policy['rules'];
 
 /** CS-POL-001 (2025-11-01) with every number of RULES.md. */
-export const DEFAULT_POLICY: Policy = PolicyConfig.parse({
-  id: 'CS-POL-001',
-  version: '2025-11-01',
-  title: 'Ticket Escalation Policy and Triage Procedure',
-});
+export const DEFAULT_POLICY: Policy = PolicyConfig.parse({});

@@ -174,7 +174,7 @@ describe('escalation-auditor audit', () => {
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain('--skip-invalid');
     expect(audit.stdout).toMatch(/--events <file>\s+\(required\)/);
-    for (const command of ['serve', 'report', 'replay', 'send']) {
+    for (const command of ['serve', 'report', 'replay', 'send', 'policy']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
     }
@@ -229,6 +229,29 @@ describe('escalation-auditor audit on several threads', () => {
     expect(r.code).toBe(2);
     const numbers = [...r.stderr.matchAll(/line (\d+):/g)].map((m) => Number(m[1]));
     expect(numbers).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]);
+  });
+});
+
+describe('escalation-auditor policy', () => {
+  it('prints the effective policy of a partial file, and names an unknown key', async () => {
+    const partial = join(dir, 'partial.yaml');
+    writeFileSync(partial, 'warnings: {leadMinutes: 15}\nrules:\n  l2-paged: {dueMinutes: 10}\n');
+    const yaml = await cli(['policy', '--policy', partial]);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/^# The effective policy: .*partial.yaml over CS-POL-001's defaults\n/);
+    expect(yaml.stdout).toMatch(/\nid: CS-POL-001\n/);
+    const json = JSON.parse((await cli(['policy', '--policy', partial, '--format', 'json'])).stdout);
+    expect(json).toMatchObject({
+      id: 'CS-POL-001',
+      warnings: { leadMinutes: 15 },
+      rules: { 'l2-paged': { dueMinutes: 10, channels: ['page', 'phone'] } },
+    });
+    expect(JSON.parse((await cli(['policy', '--format', 'json'])).stdout).rules['l2-paged'].dueMinutes).toBe(5);
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, 'rules:\n  l2-paged: {dueMinute: 10}\n');
+    const refused = await cli(['policy', '--policy', typo]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/rules\.l2-paged: Unrecognized key: "dueMinute"/);
   });
 });
 

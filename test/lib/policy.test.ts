@@ -34,7 +34,9 @@ describe('policy', () => {
   });
 
   it.each([
-    ['version: 1', 'id: '],
+    ['version: 1', 'version: Invalid input: expected string'],
+    ['warnings: {leadMinute: 15}', 'warnings: Unrecognized key: "leadMinute"'],
+    ['calendar: {timezone: Europe/Berlin}', 'calendar: Unrecognized key: "timezone"'],
     ['{"id": "A", "version": "1", "rules": {"l2-paged": {"dueMinutes": -1}}}', 'rules.l2-paged.dueMinutes'],
     ['{"id": "A", "version": "1", "rules": {"l2-pagd": {}}}', 'rules: Unrecognized key: "l2-pagd"'],
     ['{"id": "A", "version": "1", "calendar": {"timeZone": "Mars/Olympus"}}', 'calendar.timeZone: not a known IANA'],
@@ -54,6 +56,22 @@ describe('policy', () => {
     ['', 'expected object'],
   ])('names the field of an invalid policy: %s', (text, message) => {
     expect(() => parsePolicy(text, decodeYaml)).toThrow(message);
+  });
+
+  it('a partial file keeps CS-POL-001 for everything it leaves out, at any depth', () => {
+    const warned = parsePolicy('warnings: {leadMinutes: 15}', decodeYaml);
+    expect(warned).toEqual({ ...DEFAULT_POLICY, warnings: { leadMinutes: 15 } });
+    const deep = parsePolicy(
+      'rules:\n  client-update:\n    everyMinutes: 60\ncalendar:\n  weeklyHours:\n    sat: [["10:00", "14:00"]]\n',
+      decodeYaml,
+    );
+    expect(deep.id).toBe('CS-POL-001');
+    expect(deep.rules['client-update']).toEqual({ ...DEFAULT_POLICY.rules['client-update'], everyMinutes: 60 });
+    expect(deep.calendar).toEqual({
+      ...DEFAULT_POLICY.calendar,
+      weeklyHours: { ...DEFAULT_POLICY.calendar.weeklyHours, sat: [['10:00', '14:00']] },
+    });
+    expect({ ...deep, rules: DEFAULT_POLICY.rules, calendar: DEFAULT_POLICY.calendar }).toEqual(DEFAULT_POLICY);
   });
 
   it('reads JSON alone unless given the YAML decoder (the Lambdas bundle no YAML parser)', () => {
