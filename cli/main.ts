@@ -100,6 +100,7 @@ Stop it with Ctrl-C.`,
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('markdown'))
     .option('--out <dir>', 'write <policy>-<week>.<ext> into this folder instead of standard output')
     .option('--skip-invalid', 'report on the valid lines instead of refusing the input')
+    .option('--as-of <time>', "report as of this RFC 3339 time (default: now, or the week's end if that is earlier)")
     .action(async (opts) => {
       const { reportCommand } = await import('./report');
       process.exitCode = await reportCommand(opts);

@@ -1,16 +1,16 @@
 /** `escalation-auditor report`: one week's compliance report from an export. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { weeklyReport } from '../lib/app/weekly';
-import type { Policy } from '../lib/policy/schema';
-import { aggregateWeek, isoWeek, type Week, type WeeklyReport } from '../lib/report/aggregate';
+import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly';
+import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 import { reportCsv, reportJson, reportMarkdown } from '../lib/report/render';
+import { counted } from '../lib/text/plural';
+import { parseAsOf } from './audit';
 import { loadPolicyFile } from './config';
 import { eachLine, openSource } from './lines';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
-import { count } from './progress';
 import { Shard } from './shard';
 
 const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
@@ -24,6 +24,8 @@ export interface ReportOptions {
   format: ReportFormat;
   out?: string;
   skipInvalid?: boolean;
+  /** RFC 3339; default: now, or the week's end if that is earlier. */
+  asOf?: string;
 }
 
 export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -34,9 +36,8 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   } catch (err) {
     throw new UsageError(`--week: ${(err as Error).message}`);
   }
-  const report = opts.events
-    ? await fromExport(opts.events, opts, policy, week)
-    : await fromStore(opts.data ?? '.data', policy, week);
+  const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+  const report = await withTickets(opts, (tickets) => weeklyReport(tickets, policy, week, { asOf }));
   if (typeof report === 'number') return report;
   const text =
     opts.format === 'json'
@@ -57,22 +58,25 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   return 0;
 }
 
-async function fromStore(data: string, policy: Policy, week: Week): Promise<WeeklyReport> {
-  const local = await openLocalStore(data);
+/**
+ * Runs `use` on the report's tickets: an export's, or the embedded store's (opened for the run).
+ * The exit status instead when an export's invalid lines refuse it.
+ */
+async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) => Promise<T>): Promise<T | number> {
+  if (opts.events) {
+    const shard = await readExport(opts.events, opts);
+    return typeof shard === 'number' ? shard : use(shard);
+  }
+  const local = await openLocalStore(opts.data ?? '.data');
   try {
-    return await weeklyReport(local.store, policy, week);
+    return await use(storeTickets(local.store));
   } finally {
     await local.close();
   }
 }
 
-/** The report of an export; the exit status instead when its invalid lines refuse it. */
-async function fromExport(
-  events: string,
-  opts: ReportOptions,
-  policy: Policy,
-  week: Week,
-): Promise<WeeklyReport | number> {
+/** An export's tickets; the exit status instead when its invalid lines refuse it. */
+async function readExport(events: string, opts: ReportOptions): Promise<Shard | number> {
   const source = await openSource(events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
       `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
@@ -95,11 +99,10 @@ async function fromExport(
   const { rejected, invalid } = shard.parsed();
   if (rejected > 0 && !opts.skipInvalid) {
     process.stderr.write(
-      `escalation-auditor: ${count(rejected)} invalid lines; no report was made.\n${invalid.map((i) => `  line ${i.line}: ${i.error}`).join('\n')}\n` +
+      `escalation-auditor: ${counted(rejected, 'invalid line')}; no report was made.\n${invalid.map((i) => `  line ${i.line}: ${i.error}`).join('\n')}\n` +
         'Fix those lines, or pass --skip-invalid to report on the valid lines.\n',
     );
     return 2;
   }
-  // the week is judged as of its end: everything due in it is met or breached by then
-  return aggregateWeek(shard.audits(policy, week.end), policy, week);
+  return shard;
 }

@@ -3,9 +3,9 @@
  * ticket id read from the raw line, so every shard parses, validates and audits its own tickets
  * on its own thread; the engine itself is the same single-ticket function everywhere.
  */
+
+import type { ReportTicket, TicketSource } from '../lib/app/weekly';
 import { type AuditResult, auditTickets } from '../lib/engine/audit';
-import { evaluateTicket } from '../lib/engine/evaluate';
-import type { TicketAudit } from '../lib/engine/types';
 import { EventLog } from '../lib/events/history';
 import { parseLine } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
@@ -56,7 +56,7 @@ export function shardOfLine(text: string, shards: number): number {
   }
 }
 
-export class Shard {
+export class Shard implements TicketSource {
   private readonly log = new EventLog();
   private readonly invalid: Invalid[] = [];
   private misrouted: Misrouted[] = [];
@@ -95,8 +95,11 @@ export class Shard {
     return auditTickets(this.log.tickets, policy, asOf, onTicket);
   }
 
-  /** Every ticket's audit, with its obligations (for the weekly report). */
-  audits(policy: Policy, asOf: number): TicketAudit[] {
-    return [...this.log.tickets].map(([id, history]) => evaluateTicket(id, history, policy, asOf));
+  /**
+   * The export's tickets as the weekly report reads them: every one (an export is the population
+   * its maker chose; a store finds its tickets through the day index instead). No notices.
+   */
+  async eachTicket(_from: number, _to: number, visit: (ticket: ReportTicket) => void): Promise<void> {
+    for (const [ticketId, events] of this.log.tickets) visit({ ticketId, events, notices: [] });
   }
 }

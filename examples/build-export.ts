@@ -109,7 +109,9 @@ story('T-1006', '2026-03-03T13:00:00Z', [
   [4, 'ticket.resolved'],
 ]);
 
-// P1 resolved, then reopened: a second episode with its own clocks.
+// P1 resolved, then reopened: a new incident with its own clocks (RULES revision 2026-12-01). The
+// first incident's form, page and L3 do not carry over: the reopened one pages L2 late and files
+// nothing afresh.
 story('T-1007', '2026-03-04T09:30:00Z', [
   [0, 'ticket.created', enterprise('P1')],
   [1, 'incident_form.created'],

@@ -6,8 +6,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Shard } from '../cli/shard';
 import { launchChromium } from '../lib/adapters/local/browser';
+import { weeklyReport } from '../lib/app/weekly';
 import { DEFAULT_POLICY } from '../lib/policy/schema';
-import { aggregateWeek, isoWeek } from '../lib/report/aggregate';
+import { isoWeek } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 
 const root = join(import.meta.dirname, '..');
@@ -19,7 +20,7 @@ shard.add(
   lines.map((_, i) => i + 1),
 );
 const week = isoWeek('2026-W10', DEFAULT_POLICY.calendar.timeZone);
-const html = reportHtml(aggregateWeek(shard.audits(DEFAULT_POLICY, week.end), DEFAULT_POLICY, week));
+const html = reportHtml(await weeklyReport(shard, DEFAULT_POLICY, week, { asOf: week.end }));
 await mkdir(docs, { recursive: true });
 const file = join(docs, 'report-demo.html');
 await writeFile(file, html);

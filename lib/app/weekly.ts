@@ -1,33 +1,83 @@
 /**
- * A week's report from the store: the tickets active in the week (and in the lookback before it,
- * where clocks that fall due in the week may have started) come from the day index; each is
- * evaluated by the engine as of the week's end and aggregated. The table is never scanned.
+ * A week's report: one use case for the store and for an export. The tickets with an event in
+ * the week, in the trend weeks before it, or in the lookback before those (where clocks that fall
+ * due in them may have started; `earliestClockStart` reads it off the policy) are evaluated by the
+ * engine as of the report's as-of time and aggregated. From the store they come through the day
+ * index, a bounded number of reads at a time; the table is never scanned.
  */
+
 import { evaluateTicket } from '../engine/evaluate';
+import { earliestClockStart } from '../engine/lookback';
+import type { TicketAudit } from '../engine/types';
+import type { TicketEvent } from '../events/parse';
 import type { Policy } from '../policy/schema';
 import type { Notice, ReportSink, Store } from '../ports';
-import { aggregateWeek, type Week, type WeeklyReport } from '../report/aggregate';
+import { aggregateWeek, previousWeeks, reportAsOf, type Week, type WeeklyReport } from '../report/aggregate';
 import { reportHtml } from '../report/html';
 import { reportCsv, reportJson } from '../report/render';
 import { counted } from '../text/plural';
 import { compact } from './tickets';
 
-const DAY = 86_400_000;
-/** How long before its due time an obligation's clock may start (2 working days over holidays). */
-const LOOKBACK = 14 * DAY;
-const TREND_WEEKS = 4;
+export const TREND_WEEKS = 4;
+/** Tickets read from the store at once: enough to hide a round trip, few enough to bound memory. */
+const READ_CONCURRENCY = 16;
 
-export async function weeklyReport(store: Store, policy: Policy, week: Week, now = Date.now()): Promise<WeeklyReport> {
-  const from = week.start - TREND_WEEKS * 7 * DAY - LOOKBACK;
-  const asOf = Math.min(week.end, now);
-  const audits = [];
+/** One ticket as a report reads it: its events and, from a live store, its recorded notices. */
+export interface ReportTicket {
+  readonly ticketId: string;
+  readonly events: readonly TicketEvent[];
+  readonly notices: readonly Notice[];
+}
+
+/** Where a report's tickets come from: every ticket with an event in [from, to), each once. */
+export interface TicketSource {
+  eachTicket(from: number, to: number, visit: (ticket: ReportTicket) => void): Promise<void>;
+}
+
+/** The store's tickets through its day index, `READ_CONCURRENCY` reads at a time. */
+export function storeTickets(store: Store): TicketSource {
+  return {
+    async eachTicket(from, to, visit) {
+      const ids = await store.ticketsActive(from, to);
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const ticketId = ids[next++] as string;
+          const { events, notices } = await store.ticket(ticketId);
+          visit({ ticketId, events: compact(events), notices });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+    },
+  };
+}
+
+export interface ReportOptions {
+  /** The report's as-of time; default: now, or the week's end if that is earlier. */
+  readonly asOf?: number;
+  readonly now?: number;
+}
+
+export async function weeklyReport(
+  source: TicketSource,
+  policy: Policy,
+  week: Week,
+  opts: ReportOptions = {},
+): Promise<WeeklyReport> {
+  const asOf = reportAsOf(week, opts.now ?? Date.now(), opts.asOf);
+  const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
+  const from = earliestClockStart(policy, periodStart);
+  const audits: TicketAudit[] = [];
   const retracted: Notice[] = [];
-  for (const id of await store.ticketsActive(from, week.end)) {
-    const ticket = await store.ticket(id);
-    audits.push(evaluateTicket(id, compact(ticket.events), policy, asOf));
-    retracted.push(...ticket.notices.filter((n) => n.state.startsWith('retract')));
-  }
-  return aggregateWeek(audits, policy, week, TREND_WEEKS, retracted);
+  await source.eachTicket(from, week.end, (t) => {
+    const audit = evaluateTicket(t.ticketId, t.events, policy, asOf);
+    // only what the report reads: obligations due from the trend's first week on
+    audits.push({ ...audit, obligations: audit.obligations.filter((o) => o.dueAt >= periodStart) });
+    for (const n of t.notices) if (n.state.startsWith('retract')) retracted.push(n);
+  });
+  // a stable order, however the reads interleaved
+  audits.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
+  return aggregateWeek(audits, policy, week, { asOf, trendWeeks: TREND_WEEKS, retractions: retracted });
 }
 
 export interface Delivered {
@@ -47,7 +97,7 @@ export async function deliverWeeklyReport(
   sink: ReportSink,
   now = Date.now(),
 ): Promise<Delivered> {
-  const report = await weeklyReport(store, policy, week, now);
+  const report = await weeklyReport(storeTickets(store), policy, week, { now });
   const base = `${policy.id}-${week.id}`;
   const [html, csv, json] = await Promise.all([
     sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report)),

@@ -78,8 +78,23 @@ export interface ReportBreach {
   readonly explanation: string;
 }
 
+/** An obligation whose clock was running at the report's as-of time: not a breach (yet). */
+export interface ReportOpen {
+  readonly ticketId: string;
+  readonly rule: RuleId;
+  readonly severity: Severity | undefined;
+  readonly startAt: number;
+  readonly dueAt: number;
+  readonly explanation: string;
+}
+
 export interface WeeklyReport {
   readonly week: Week;
+  /**
+   * What the data is as of: nothing due after it is judged (RULES.md section 2, as-of). Now, or
+   * the week's end if that is earlier, unless asked for.
+   */
+  readonly asOf: number;
   readonly policy: { readonly id: string; readonly version: string; readonly timeZone: string };
   readonly tickets: number;
   readonly total: Tally;
@@ -102,6 +117,21 @@ export interface WeeklyReport {
   }[];
   /** Every judged obligation due in the week (the CSV). */
   readonly obligations: readonly Obligation[];
+  /** Obligations still open at the as-of time (their clocks started in or before the week), soonest due first. */
+  readonly open: readonly ReportOpen[];
+}
+
+/** A report's as-of time: the one asked for, else now, or the week's end if that is earlier. */
+export function reportAsOf(week: Week, now: number, requested?: number): number {
+  return requested ?? Math.min(now, week.end);
+}
+
+export interface AggregateOptions {
+  /** The time the audits were taken as of (see `reportAsOf`). */
+  readonly asOf: number;
+  readonly trendWeeks?: number;
+  /** Breaches alerted live and later retracted (the store's notices); counted apart, never as breaches. */
+  readonly retractions?: readonly NoticeKey[];
 }
 
 const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached';
@@ -136,16 +166,15 @@ export function tally(obligations: readonly Obligation[], retracted: ReadonlySet
 }
 
 /**
- * The report of `week` from audits taken as of the week's end (or later). Retracted breaches are
- * not counted: the engine sees the late evidence and calls those obligations met.
+ * The report of `week` from audits taken as of `asOf`: what falls due after it is open, not
+ * breached. Retracted breaches are not counted: the engine sees the late evidence and calls those
+ * obligations met.
  */
 export function aggregateWeek(
   audits: readonly TicketAudit[],
   policy: Policy,
   week: Week,
-  trendWeeks = 4,
-  /** Breaches alerted live and later retracted (the store's notices); counted apart, never as breaches. */
-  retractions: readonly NoticeKey[] = [],
+  { asOf, trendWeeks = 4, retractions = [] }: AggregateOptions,
 ): WeeklyReport {
   const zone = policy.calendar.timeZone;
   const retractedInWeek = retractions.filter((n) => n.kind === 'breach' && n.dueAt >= week.start && n.dueAt < week.end);
@@ -155,7 +184,20 @@ export function aggregateWeek(
       RULE_IDS.map((id) => [id, retractedInWeek.filter((n) => n.rule === id).length]).filter(([, n]) => n),
     ) as Partial<Record<RuleId, number>>,
   };
-  const all = audits.flatMap((a) => a.obligations).filter(judged);
+  // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
+  const all = audits.flatMap((a) => a.obligations).filter((o) => judged(o) && o.dueAt <= asOf);
+  const open: ReportOpen[] = audits
+    .flatMap((a) => a.obligations)
+    .filter((o) => o.status === 'pending' && o.startAt < Math.min(asOf, week.end) && o.dueAt >= week.start)
+    .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1))
+    .map((o) => ({
+      ticketId: o.ticketId,
+      rule: o.rule,
+      severity: o.severity,
+      startAt: o.startAt,
+      dueAt: o.dueAt,
+      explanation: explain(o, policy),
+    }));
   const obligations = all
     .filter((o) => within(o, week))
     .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1));
@@ -185,6 +227,7 @@ export function aggregateWeek(
   });
   return {
     week,
+    asOf,
     policy: { id: policy.id, version: policy.version, timeZone: zone },
     tickets: ticketsInWeek.size,
     total: tally(obligations, retractedOnes),
@@ -205,6 +248,7 @@ export function aggregateWeek(
     retracted,
     trend,
     obligations,
+    open,
   };
 }
 

@@ -12,6 +12,7 @@ const esc = (s: string) =>
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 const time = (ms: number | null) => (ms === null ? '–' : duration(ms));
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 const colour = (x: number | null) =>
   x === null ? '#9aa5b1' : x >= 0.95 ? '#2f9e44' : x >= 0.8 ? '#f08c00' : '#e03131';
 
@@ -81,7 +82,7 @@ export function reportHtml(r: WeeklyReport): string {
   const breaches = r.breaches
     .map(
       (b) =>
-        `<tr><td>${esc(new Date(b.dueAt).toISOString().replace('T', ' ').slice(0, 16))}</td><td>${esc(b.ticketId)}</td>` +
+        `<tr><td>${esc(stamp(b.dueAt))}</td><td>${esc(b.ticketId)}</td>` +
         `<td>${esc(b.severity ?? '–')}</td><td>${esc(b.rule)}</td><td>${esc(b.explanation)}</td></tr>`,
     )
     .join('');
@@ -102,7 +103,7 @@ thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}
 </head>
 <body>
 <h1>${esc(r.policy.id)} compliance, week ${esc(r.week.id)}</h1>
-<p class="muted">${day(r.week.start)} to ${day(r.week.end - 1)} (${esc(r.policy.timeZone)}) · policy version ${esc(r.policy.version)}</p>
+<p class="muted">${day(r.week.start)} to ${day(r.week.end - 1)} (${esc(r.policy.timeZone)}) · policy version ${esc(r.policy.version)} · data as of ${esc(stamp(r.asOf))} UTC; nothing due later is counted</p>
 <div class="summary">
 <div class="card"><b style="color:${colour(r.total.compliance)}">${pct(r.total.compliance)}</b>compliance</div>
 <div class="card"><b>${r.total.due}</b>${noun(r.total.due, 'obligation')} due</div>
@@ -123,6 +124,8 @@ ${groups('By team or queue', 'team', r.byQueue)}
 ${groups('By agent', 'agent', r.byAgent)}
 <h2>Breaches (${r.breaches.length})</h2>
 ${r.breaches.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead><tbody>${breaches}</tbody></table>` : '<p>None.</p>'}
+<h2>Open at the as-of (${r.open.length})</h2>
+${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr><td>${esc(stamp(o.dueAt))}</td><td>${esc(o.ticketId)}</td><td>${esc(o.severity ?? '–')}</td><td>${esc(o.rule)}</td><td>${esc(o.explanation)}</td></tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
 ${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${esc(f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}
 </body>
 </html>

@@ -1,4 +1,6 @@
 /** The weekly report as JSON, CSV (one row per obligation) and Markdown. */
+
+import { stringify } from 'csv-stringify/sync';
 import { duration, explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
 import { counted } from '../text/plural';
@@ -25,6 +27,7 @@ export function reportJson(r: WeeklyReport): object {
     week: r.week.id,
     from: iso(r.week.start),
     to: iso(r.week.end),
+    asOf: iso(r.asOf),
     policy: r.policy,
     tickets: r.tickets,
     total: r.total,
@@ -34,15 +37,11 @@ export function reportJson(r: WeeklyReport): object {
     byAgent: r.byAgent,
     trend: r.trend,
     breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
+    open: r.open.map((o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
     findings: r.findings,
     retracted: r.retracted,
   };
 }
-
-const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 export function reportCsv(r: WeeklyReport, policy: Policy): string {
   const head = [
@@ -57,6 +56,7 @@ export function reportCsv(r: WeeklyReport, policy: Policy): string {
     'queue',
     'agent',
     'explanation',
+    'asOf',
   ];
   const rows = r.obligations.map((o) => [
     o.ticketId,
@@ -70,8 +70,10 @@ export function reportCsv(r: WeeklyReport, policy: Policy): string {
     o.queue,
     o.agent,
     explain(o, policy),
+    iso(r.asOf),
   ]);
-  return `${[head, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  // a cell starting with = + - @ is neutralised, so a spreadsheet never runs it as a formula
+  return stringify([head, ...rows], { escape_formulas: true, record_delimiter: 'windows' });
 }
 
 const row = (name: string, t: Tally) => [
@@ -108,7 +110,7 @@ export function reportMarkdown(r: WeeklyReport): string {
   return [
     `# ${r.policy.id} compliance, week ${r.week.id}`,
     '',
-    `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · ${counted(r.tickets, 'ticket')} · ` +
+    `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · data as of ${iso(r.asOf)} · ${counted(r.tickets, 'ticket')} · ` +
       `${counted(r.total.due, 'obligation')} due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}` +
       (r.retracted.total
         ? ` · ${counted(r.retracted.total, 'alerted breach', 'alerted breaches')} retracted on late evidence`
@@ -140,6 +142,15 @@ export function reportMarkdown(r: WeeklyReport): string {
       ? table(
           ['Due', 'Ticket', 'Severity', 'Rule', 'What happened'],
           r.breaches.map((b) => [iso(b.dueAt), b.ticketId, b.severity ?? '-', b.rule, b.explanation]),
+        )
+      : 'None.',
+    '',
+    `## Open at ${iso(r.asOf)} (not yet due; not counted)`,
+    '',
+    r.open.length
+      ? table(
+          ['Due', 'Ticket', 'Severity', 'Rule', 'Where it stands'],
+          r.open.map((o) => [iso(o.dueAt), o.ticketId, o.severity ?? '-', o.rule, o.explanation]),
         )
       : 'None.',
     '',

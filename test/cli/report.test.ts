@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,9 +41,52 @@ describe('escalation-auditor report', () => {
     expect(r.code).toBe(0);
     const csv = readFileSync(join(out, 'CS-POL-001-2026-W10.csv'), 'utf8').trim().split('\r\n');
     expect(csv[0]).toBe(
-      'ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,queue,agent,explanation',
+      'ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,queue,agent,explanation,asOf',
     );
     expect(csv.length - 1).toBe(114);
+  });
+
+  it('states its as-of in every format, and agrees with the audit as of the same time', async () => {
+    const asOf = '2026-03-06T18:00:00Z';
+    const json = JSON.parse(
+      (await cli(['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', 'json', '--as-of', asOf])).stdout,
+    );
+    const audit = JSON.parse((await cli(['audit', '--events', EXAMPLE, '--as-of', asOf, '--format', 'json'])).stdout);
+    expect(json.asOf).toBe('2026-03-06T18:00:00.000Z');
+    // the week so far: exactly the audit's breaches, nothing due after the as-of
+    expect(
+      json.breaches.map((b: { ticketId: string; rule: string; dueAt: string }) => `${b.ticketId} ${b.rule} ${b.dueAt}`),
+    ).toEqual(
+      audit.breaches.map(
+        (b: { ticketId: string; rule: string; dueAt: string }) => `${b.ticketId} ${b.rule} ${b.dueAt}`,
+      ),
+    );
+    expect(json.open.every((o: { dueAt: string }) => o.dueAt > json.asOf)).toBe(true);
+    expect(json.open.length).toBeGreaterThan(0);
+    for (const format of ['markdown', 'html', 'csv']) {
+      const r = await cli(['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', format, '--as-of', asOf]);
+      expect(r.stdout, format).toContain('2026-03-06');
+      expect(r.stdout, format).toMatch(format === 'csv' ? /,2026-03-06T18:00:00\.000Z\r\n/ : /as of 2026-03-06.18:00/);
+    }
+    // a past week defaults to its end (a running one to now: test/lib/app/weekly.test.ts)
+    const now = JSON.parse(
+      (await cli(['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', 'json'])).stdout,
+    );
+    expect(now.asOf).toBe('2026-03-09T00:00:00.000Z');
+  });
+
+  it('neutralises CSV cells that a spreadsheet would run as formulas', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-report-'));
+    const events = join(dir, 'formula.jsonl');
+    writeFileSync(
+      events,
+      `${JSON.stringify({ id: 'f-1', ticketId: '=HYPERLINK("http://x")', type: 'ticket.created', at: '2026-03-02T10:00:00Z', severity: 'P1', client: { id: 'c', tier: 'enterprise' }, actor: { id: '@evil' } })}\n`,
+    );
+    const r = await cli(['report', '--week', '2026-W10', '--events', events, '--format', 'csv']);
+    expect(r.code).toBe(0);
+    const row = r.stdout.split('\r\n')[1] as string;
+    expect(row.startsWith(`"'=HYPERLINK(""http://x"")"`)).toBe(true);
+    expect(row).toContain(",'@evil,");
   });
 
   it('refuses a week that is not an ISO week', async () => {

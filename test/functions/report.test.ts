@@ -46,7 +46,7 @@ describe('weekly report Lambda', () => {
       'reports/CS-POL-001-2026-W10.json',
     ]);
     const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string;
-    expect(message).toMatch(/^CS-POL-001 compliance for 2026-W10: 63\.2% \(114 obligations due, 42 breached/);
+    expect(message).toMatch(/^CS-POL-001 compliance for 2026-W10: 59\.6% \(114 obligations due, 46 breached/);
     expect(message).toContain('X-Amz-Expires=604800');
   });
 });

@@ -52,7 +52,7 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
   it.each([1, 2, 3])('every figure of a generated week (seed %i)', (seed) => {
     const { audits } = generatedWeek(400, seed);
     const week = isoWeek('2026-W10', 'UTC');
-    const report = aggregateWeek(audits, DEFAULT_POLICY, week);
+    const report = aggregateWeek(audits, DEFAULT_POLICY, week, { asOf: week.end });
     const inWeek = audits
       .flatMap((a) => a.obligations)
       .filter((o) => o.dueAt >= week.start && o.dueAt < week.end && (o.status === 'met' || o.status === 'breached'));
@@ -136,13 +136,10 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
       .flatMap((a) => a.obligations)
       .filter((o) => o.status === 'met' && o.queue && o.dueAt >= week.start && o.dueAt < week.end)
       .slice(0, 3);
-    const report = aggregateWeek(
-      audits,
-      DEFAULT_POLICY,
-      week,
-      4,
-      met.map((o) => ({ kind: 'breach' as const, ticketId: o.ticketId, rule: o.rule, dueAt: o.dueAt })),
-    );
+    const report = aggregateWeek(audits, DEFAULT_POLICY, week, {
+      asOf: week.end,
+      retractions: met.map((o) => ({ kind: 'breach' as const, ticketId: o.ticketId, rule: o.rule, dueAt: o.dueAt })),
+    });
     expect(report.total.retracted).toBe(3);
     expect(report.byQueue.reduce((n, g) => n + g.retracted, 0)).toBe(3);
     expect(report.byAgent.reduce((n, g) => n + g.retracted, 0)).toBe(3);
@@ -167,7 +164,8 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
       DEFAULT_POLICY,
       Date.parse('2026-03-09T00:00:00Z'),
     );
-    const report = aggregateWeek([audit], DEFAULT_POLICY, isoWeek('2026-W10', 'UTC'));
+    const week = isoWeek('2026-W10', 'UTC');
+    const report = aggregateWeek([audit], DEFAULT_POLICY, week, { asOf: week.end });
     expect(report.byRule['incident-form']).toMatchObject({
       due: 1,
       met: 1,
@@ -188,7 +186,7 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
     const { audits } = generatedWeek(200, 4, policy);
     const week = isoWeek('2026-W10', 'Pacific/Auckland');
     expect(new Date(week.start).toISOString()).toBe('2026-03-01T11:00:00.000Z');
-    const report = aggregateWeek(audits, policy, week);
+    const report = aggregateWeek(audits, policy, week, { asOf: week.end });
     expect(report.obligations.every((o) => o.dueAt >= week.start && o.dueAt < week.end)).toBe(true);
   });
 });
