@@ -3,10 +3,10 @@ import { availableParallelism } from 'node:os';
 import { Timestamp } from '../lib/events/schema';
 import { loadPolicyFile } from './config';
 import { openSource } from './lines';
-import { auditSource } from './load';
+import { withAudit } from './load';
 import { type Format, UsageError } from './options';
 import { count, Progress } from './progress';
-import { render } from './render';
+import { renderAudit } from './render';
 
 export interface AuditOptions {
   events: string;
@@ -44,39 +44,25 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
   });
   const progress = new Progress(opts.progress !== false);
   const threads = opts.threads ?? defaultThreads(source.size);
-  const { result, rejected, invalid } = await auditSource(source, {
-    policy,
-    asOf,
-    threads,
-    skipInvalid: opts.skipInvalid === true,
-    progress,
+  const options = { policy, asOf, threads, skipInvalid: opts.skipInvalid === true, progress, format: opts.format };
+  return withAudit(source, options, async ({ result, rejected, invalid }) => {
+    progress.done();
+    if (!result) {
+      const name = opts.events === '-' ? 'standard input' : opts.events;
+      const lines = invalid.map((i) => `  line ${i.line}: ${i.error}`);
+      if (rejected > invalid.length) lines.push(`  ... and ${count(rejected - invalid.length)} more`);
+      process.stderr.write(
+        `escalation-auditor: ${count(rejected)} invalid ${rejected === 1 ? 'line' : 'lines'} in ${name}; nothing was audited.\n${lines.join('\n')}\n` +
+          'Fix those lines, or pass --skip-invalid to audit the valid lines and report the count as "rejected".\n',
+      );
+      return 2;
+    }
+    for (const c of result.totals.conflicts.slice(0, 20)) {
+      process.stderr.write(
+        `escalation-auditor: warning: id ${c.kept.id} was reused by a different event; the first was kept\n`,
+      );
+    }
+    await renderAudit({ ...result, policy, ...(opts.skipInvalid ? { rejected } : {}) }, opts.format, out);
+    return opts.failOnBreach && result.totals.breaches > 0 ? 1 : 0;
   });
-  progress.done();
-
-  if (!result) {
-    const name = opts.events === '-' ? 'standard input' : opts.events;
-    const lines = invalid.map((i) => `  line ${i.line}: ${i.error}`);
-    if (rejected > invalid.length) lines.push(`  ... and ${count(rejected - invalid.length)} more`);
-    process.stderr.write(
-      `escalation-auditor: ${count(rejected)} invalid ${rejected === 1 ? 'line' : 'lines'} in ${name}; nothing was audited.\n${lines.join('\n')}\n` +
-        'Fix those lines, or pass --skip-invalid to audit the valid lines and report the count as "rejected".\n',
-    );
-    return 2;
-  }
-  for (const c of result.conflicts.slice(0, 20)) {
-    process.stderr.write(
-      `escalation-auditor: warning: id ${c.kept.id} was reused by a different event; the first was kept\n`,
-    );
-  }
-  out.write(
-    render(
-      {
-        result,
-        policy,
-        ...(opts.skipInvalid ? { rejected } : {}),
-      },
-      opts.format,
-    ),
-  );
-  return opts.failOnBreach && result.breaches.length > 0 ? 1 : 0;
 }

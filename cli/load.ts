@@ -1,17 +1,31 @@
-/** Reads an export and audits it, sharded by ticket over one or more threads. */
-import { type AuditResult, mergeAudits } from '../lib/engine/audit';
+/**
+ * Reads an export and audits it, sharded by ticket over one or more threads. A large input is
+ * spilled: each shard keeps its events in bucket files by ticket and audits a bucket at a time,
+ * and every format's output records go to sorted chunks; memory is bounded by the largest ticket
+ * and the chunk size, not by the input or the output.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AuditTotals, mergeTotals } from '../lib/engine/audit';
 import type { Policy } from '../lib/policy/schema';
 import { eachLine, type Source } from './lines';
+import type { Format } from './options';
 import { count, type Progress } from './progress';
+import type { AuditReport } from './render';
 import { type Invalid, KEEP_INVALID, type Parsed, shardOf, shardOfLine } from './shard';
 import { openShards, type ShardHandle } from './shards';
+import { type Chunk, LIMITS } from './spill';
 
 const BATCH = 4000;
 const IN_FLIGHT = 4;
 
+/** Buckets per shard for an input of unknown size (standard input). */
+const UNKNOWN_SIZE_BUCKETS = 4;
+
 export interface Audited {
   /** Undefined when invalid lines were found and not to be skipped: nothing was audited. */
-  readonly result: AuditResult | undefined;
+  readonly result: Omit<AuditReport, 'policy' | 'rejected'> | undefined;
   readonly rejected: number;
   /** The first invalid lines, in line order. */
   readonly invalid: readonly Invalid[];
@@ -24,14 +38,34 @@ export interface AuditSourceOptions {
   readonly threads: number;
   readonly skipInvalid: boolean;
   readonly progress: Progress;
+  readonly format: Format;
 }
 
-export async function auditSource(source: Source, opts: AuditSourceOptions): Promise<Audited> {
-  const shards = openShards(opts.threads);
+/** Event buckets per shard for an input of `size` bytes over `shards` shards (0: in memory). */
+export function bucketsFor(size: number | undefined, shards: number): number {
+  if (size === undefined) return UNKNOWN_SIZE_BUCKETS;
+  return size <= LIMITS.inMemoryBytes ? 0 : Math.ceil(size / LIMITS.bucketBytes / shards);
+}
+
+/**
+ * Audits a source and hands the report to `use` while its temporary folder (spilled events and
+ * output chunks) still exists; the folder is removed afterwards, whatever happens.
+ */
+export async function withAudit<T>(
+  source: Source,
+  opts: AuditSourceOptions,
+  use: (audited: Audited) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'escalation-auditor-'));
+  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  const shards = openShards(opts.threads, { dir, buckets: bucketsFor(source.size, opts.threads) });
   try {
-    return await run(source, shards, opts);
+    return await use(await run(source, shards, opts));
   } finally {
     await Promise.all(shards.map((s) => s.close()));
+    process.removeListener('exit', cleanUp);
+    cleanUp();
   }
 }
 
@@ -86,12 +120,25 @@ async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptio
   const done = shards.map(() => 0);
   const results = await Promise.all(
     shards.map((s, i) =>
-      s.audit(opts.policy, asOf, (d) => {
+      s.audit(opts.policy, asOf, opts.format, (d) => {
         done[i] = d;
         const total = done.reduce((a, b) => a + b, 0);
         opts.progress.update(() => `auditing · ${count(total)} tickets`);
       }),
     ),
   );
-  return { result: mergeAudits(results, asOf), rejected, invalid };
+  const streams: Record<string, Chunk[]> = {};
+  for (const r of results)
+    for (const [name, chunks] of Object.entries(r.streams)) (streams[name] ??= []).push(...chunks);
+  const widths = { ticket: 0, severity: 0, rule: 0 };
+  for (const r of results) {
+    widths.ticket = Math.max(widths.ticket, r.widths.ticket);
+    widths.severity = Math.max(widths.severity, r.widths.severity);
+    widths.rule = Math.max(widths.rule, r.widths.rule);
+  }
+  const totals: AuditTotals = mergeTotals(
+    results.map((r) => r.totals),
+    asOf,
+  );
+  return { result: { totals, streams, widths }, rejected, invalid };
 }

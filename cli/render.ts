@@ -1,85 +1,189 @@
-/** The audit's three faces: JSON (RULES.md section 5), a readable text table, and Markdown. */
+/**
+ * The audit's three faces: JSON (RULES.md section 5), a readable text table, and Markdown. Each
+ * is written as a stream: the shards turn their breaches into output records as they audit (in
+ * sorted chunks, spilled to disk past a size), and the records are merged in order and written
+ * one by one. No format is ever built as one string, whatever the number of breaches.
+ */
+import { once } from 'node:events';
 import { DateTime } from 'luxon';
-import type { AuditResult, RuleTally } from '../lib/engine/audit';
-import { explain } from '../lib/engine/explain';
-import { type Rule, ruleById } from '../lib/engine/rules';
+import type { AuditTotals, RuleTally } from '../lib/engine/audit';
+import { calendarOf } from '../lib/engine/evaluate';
+import { clock, explain } from '../lib/engine/explain';
+import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
+import { breachRows, type MissedRun } from '../lib/engine/runs';
+import type { Breach } from '../lib/engine/types';
 import type { Policy, RuleId } from '../lib/policy/schema';
 import { counted } from '../lib/text/plural';
 import type { Format } from './options';
-
-export interface AuditReport {
-  readonly result: AuditResult;
-  readonly policy: Policy;
-  /** Set when invalid lines were skipped (`--skip-invalid`). */
-  readonly rejected?: number;
-}
+import { type Chunk, type Keyed, mergeChunks, SortedSpill } from './spill';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const compliance = (t: RuleTally) => (t.met + t.breached ? t.met / (t.met + t.breached) : null);
 const percent = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+const localTime = (policy: Policy) => {
+  const zone = policy.calendar.timeZone;
+  return (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
+};
 
-export function toJson(r: AuditReport): object {
-  const { result, policy } = r;
+/** The widest cells of the streamed breach table, so its columns line up without holding it. */
+export interface Widths {
+  ticket: number;
+  severity: number;
+  rule: number;
+}
+
+/** The JSON document's breach object (RULES.md section 5, with the optional fields). */
+function breachJson(b: Breach, policy: Policy): object {
   return {
-    asOf: iso(result.asOf),
+    ticketId: b.ticketId,
+    rule: b.rule,
+    dueAt: iso(b.dueAt),
+    severity: b.severity,
+    reason: explain(b, policy),
+    policyLine: (ruleById.get(b.rule) as Rule).policyLine,
+    ...(b.evidence ? { evidence: { eventId: b.evidence.eventId, type: b.evidence.type, at: iso(b.evidence.at) } } : {}),
+  };
+}
+
+function runJson(r: MissedRun): object {
+  return {
+    ticketId: r.ticketId,
+    rule: r.rule,
+    severity: r.severity,
+    windows: r.count,
+    from: iso(r.firstDueAt),
+    to: iso(r.lastDueAt),
+  };
+}
+
+/** "27 missed windows in a row, due 10:00 to Mon 9 Mar 08:00: no qualifying client update from 08:00". */
+function runText(r: MissedRun, policy: Policy): string {
+  const calendar = calendarOf(policy);
+  const rule = ruleById.get(r.rule) as Rule;
+  const at = (ms: number) => clock(ms, r.firstDueAt, calendar);
+  return `${r.count} missed windows in a row, due ${at(r.firstDueAt)} to ${at(r.lastDueAt)}: ${rule.missing} from ${at(r.startAt)} to ${at(r.lastDueAt)}`;
+}
+
+const ruleIndex = (rule: RuleId) => RULE_IDS.indexOf(rule);
+
+/**
+ * A shard's output records for one format, as its tickets are audited: for JSON every breach and
+ * the runs of missed windows; for text and Markdown the table rows, runs collapsed to one row.
+ */
+export class AuditOutput {
+  readonly widths: Widths = { ticket: 0, severity: 0, rule: 0 };
+  private readonly streams: Record<string, SortedSpill> = {};
+  private readonly local: (ms: number) => string;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly format: Format,
+    dir: () => string,
+    shard: number,
+  ) {
+    this.local = localTime(policy);
+    const names = format === 'json' ? ['breaches', 'runs'] : ['rows'];
+    for (const name of names) this.streams[name] = new SortedSpill(dir, `${name}-${shard}`);
+  }
+
+  /** One ticket's breaches, in due order. */
+  add(breaches: readonly Breach[]): void {
+    if (breaches.length === 0) return;
+    const { policy } = this;
+    if (this.format === 'json') {
+      for (const b of breaches)
+        this.streams.breaches?.add([b.dueAt, b.ticketId, ruleIndex(b.rule), breachJson(b, policy)]);
+      for (const row of breachRows(breaches)) {
+        if (row.run)
+          this.streams.runs?.add([row.run.firstDueAt, row.run.ticketId, ruleIndex(row.run.rule), runJson(row.run)]);
+      }
+      return;
+    }
+    for (const row of breachRows(breaches)) {
+      const { ticketId, rule, severity } = row.run ?? row.breach;
+      const dueAt = row.run ? row.run.firstDueAt : row.breach.dueAt;
+      const what = row.run ? runText(row.run, policy) : explain(row.breach, policy);
+      const sev = severity ?? '-';
+      this.widths.ticket = Math.max(this.widths.ticket, ticketId.length);
+      this.widths.severity = Math.max(this.widths.severity, sev.length);
+      this.widths.rule = Math.max(this.widths.rule, rule.length);
+      this.streams.rows?.add([dueAt, ticketId, ruleIndex(rule), [this.local(dueAt), ticketId, sev, rule, what]]);
+    }
+  }
+
+  finish(): Record<string, Chunk[]> {
+    return Object.fromEntries(Object.entries(this.streams).map(([name, s]) => [name, s.finish()]));
+  }
+}
+
+export interface AuditReport {
+  readonly totals: AuditTotals;
+  readonly policy: Policy;
+  /** Every shard's sorted chunks, per stream. */
+  readonly streams: Readonly<Record<string, readonly Chunk[]>>;
+  readonly widths: Widths;
+  /** Set when invalid lines were skipped (`--skip-invalid`). */
+  readonly rejected?: number;
+}
+
+/** Writes to a stream, waiting when it asks to (backpressure); the text is small each time. */
+class Writer {
+  constructor(private readonly out: NodeJS.WritableStream) {}
+  async write(text: string): Promise<void> {
+    if (!this.out.write(text)) await once(this.out as NodeJS.EventEmitter, 'drain');
+  }
+}
+
+async function* records(r: AuditReport, stream: string): AsyncGenerator<Keyed> {
+  yield* mergeChunks(r.streams[stream] ?? []);
+}
+
+/** `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep. */
+const nested = (value: unknown, depth: number) =>
+  JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+
+async function writeJson(r: AuditReport, w: Writer): Promise<void> {
+  const { totals, policy } = r;
+  const head = {
+    asOf: iso(totals.asOf),
     policy: policy.id,
     policyVersion: policy.version,
-    tickets: result.tickets,
-    events: result.events,
-    duplicates: result.duplicates,
+    tickets: totals.tickets,
+    events: totals.events,
+    duplicates: totals.duplicates,
     ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
-    breaches: result.breaches.map((b) => ({
-      ticketId: b.ticketId,
-      rule: b.rule,
-      dueAt: iso(b.dueAt),
-      severity: b.severity,
-      reason: explain(b, policy),
-      policyLine: (ruleById.get(b.rule) as Rule).policyLine,
-      ...(b.evidence
-        ? { evidence: { eventId: b.evidence.eventId, type: b.evidence.type, at: iso(b.evidence.at) } }
-        : {}),
-    })),
-    findings: result.findings,
-    incomplete: result.incomplete,
-    conflicts: result.conflicts.map((c) => ({
+  };
+  await w.write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n`);
+  for (const name of ['breaches', 'runs']) {
+    await w.write(`  "${name}": [`);
+    let first = true;
+    for await (const [, , , doc] of records(r, name)) {
+      await w.write(`${first ? '\n' : ',\n'}    ${nested(doc, 2)}`);
+      first = false;
+    }
+    await w.write(first ? '],\n' : '\n  ],\n');
+  }
+  const tail = {
+    findings: totals.findings,
+    incomplete: totals.incomplete,
+    conflicts: totals.conflicts.map((c) => ({
       id: c.kept.id,
       ticketId: c.kept.ticketId,
       refusedTicketId: c.refused.ticketId,
     })),
     summary: Object.fromEntries(
-      Object.entries(result.byRule).map(([rule, t]) => [rule, { ...t, compliance: compliance(t) }]),
+      Object.entries(totals.byRule).map(([rule, t]) => [rule, { ...t, compliance: compliance(t) }]),
     ),
   };
-}
-
-/** Lays rows out in columns; the last column is not padded. */
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
-
-function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const esc = (c: string) => c.replace(/\|/g, '\\|');
-  return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
+  // the rest of the document: its top-level keys after the streamed lists, and the closing brace
+  await w.write(`${JSON.stringify(tail, null, 2).slice(2)}\n`);
 }
 
 function sections(r: AuditReport) {
-  const { result, policy } = r;
+  const { totals, policy } = r;
   const zone = policy.calendar.timeZone;
-  const local = (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
-  const breachRows = result.breaches.map((b) => [
-    local(b.dueAt),
-    b.ticketId,
-    b.severity ?? '-',
-    b.rule,
-    explain(b, policy),
-  ]);
-  const ruleRows = (Object.entries(result.byRule) as [RuleId, RuleTally][]).map(([rule, t]) => [
+  const local = localTime(policy);
+  const ruleRows = (Object.entries(totals.byRule) as [RuleId, RuleTally][]).map(([rule, t]) => [
     rule,
     String(t.met + t.breached),
     String(t.met),
@@ -88,58 +192,98 @@ function sections(r: AuditReport) {
     String(t.pending),
     String(t.cancelled),
   ]);
-  const totalBreaches = result.breaches.length;
   const headline = [
-    `${counted(result.tickets, 'ticket')}, ${counted(result.events, 'event')}`,
-    counted(totalBreaches, 'breach', 'breaches'),
-    counted(result.findings.length, 'finding'),
-    ...(result.incomplete.length ? [`${result.incomplete.length} incomplete`] : []),
-    ...(result.duplicates
-      ? [`${counted(result.duplicates, 'duplicate delivery', 'duplicate deliveries')} ignored`]
+    `${counted(totals.tickets, 'ticket')}, ${counted(totals.events, 'event')}`,
+    counted(totals.breaches, 'breach', 'breaches'),
+    counted(totals.findings.length, 'finding'),
+    ...(totals.incomplete.length ? [`${totals.incomplete.length} incomplete`] : []),
+    ...(totals.duplicates
+      ? [`${counted(totals.duplicates, 'duplicate delivery', 'duplicate deliveries')} ignored`]
       : []),
-    ...(result.conflicts.length ? [counted(result.conflicts.length, 'conflicting id')] : []),
+    ...(totals.conflicts.length ? [counted(totals.conflicts.length, 'conflicting id')] : []),
     ...(r.rejected ? [`${counted(r.rejected, 'invalid line')} skipped`] : []),
   ].join(' · ');
   return {
-    title: `${policy.id} (${policy.version}) audit as of ${local(result.asOf)} ${zone}`,
+    title: `${policy.id} (${policy.version}) audit as of ${local(totals.asOf)} ${zone}`,
     headline,
     breachHead: [`DUE (${zone})`, 'TICKET', 'SEV', 'RULE', 'WHAT HAPPENED'],
-    breachRows,
     ruleHead: ['RULE', 'DUE', 'MET', 'BREACHED', 'COMPLIANCE', 'PENDING', 'CANCELLED'],
     ruleRows,
-    findings: result.findings.map((f) => [f.ticketId, f.message]),
-    incomplete: result.incomplete,
-    conflicts: result.conflicts.map((c) => c.kept.id),
+    findings: totals.findings.map((f) => [f.ticketId, f.message]),
+    incomplete: totals.incomplete,
+    conflicts: totals.conflicts.map((c) => c.kept.id),
   };
 }
 
-export function toText(r: AuditReport): string {
+/** Lays rows out in columns of the given widths; the last column is not padded. */
+const line = (cells: readonly string[], widths: readonly number[]) =>
+  cells
+    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
+
+/** The widths of a small table held in memory: its widest cell per column (a loop, never a spread). */
+function widthsOf(head: readonly string[], rows: readonly (readonly string[])[]): number[] {
+  const widths = head.map((h) => h.length);
+  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return widths;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = widthsOf(head, rows);
+  return [line(head, widths), ...rows.map((r) => line(r, widths))].join('\n');
+}
+
+const mdEscape = (c: string) => c.replace(/\|/g, '\\|');
+const mdLine = (r: readonly string[]) => `| ${r.map(mdEscape).join(' | ')} |`;
+function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [head, head.map(() => '---'), ...rows].map(mdLine).join('\n');
+}
+
+async function writeText(r: AuditReport, w: Writer): Promise<void> {
   const s = sections(r);
-  const out = [s.title, s.headline, ''];
-  out.push('BREACHES', s.breachRows.length ? table(s.breachHead, s.breachRows) : 'none', '');
-  out.push('BY RULE', table(s.ruleHead, s.ruleRows), '');
+  await w.write(`${[s.title, s.headline, '', 'BREACHES'].join('\n')}\n`);
+  if (r.totals.breaches === 0) await w.write('none\n');
+  else {
+    const widths = [
+      Math.max(s.breachHead[0]?.length ?? 0, 16),
+      Math.max(6, r.widths.ticket),
+      Math.max(3, r.widths.severity),
+      Math.max(4, r.widths.rule),
+    ];
+    await w.write(`${line(s.breachHead, widths)}\n`);
+    for await (const [, , , cells] of records(r, 'rows')) await w.write(`${line(cells as string[], widths)}\n`);
+  }
+  const out = ['', 'BY RULE', table(s.ruleHead, s.ruleRows), ''];
   if (s.findings.length) out.push('FINDINGS (for review, not breaches)', table(['TICKET', 'FINDING'], s.findings), '');
   if (s.incomplete.length) out.push(`INCOMPLETE (no ticket.created, no rules applied): ${s.incomplete.join(', ')}`, '');
   if (s.conflicts.length)
     out.push(`CONFLICTS (id reused by a different event; the first was kept): ${s.conflicts.join(', ')}`, '');
-  return out.join('\n');
+  await w.write(out.join('\n'));
 }
 
-export function toMarkdown(r: AuditReport): string {
+async function writeMarkdown(r: AuditReport, w: Writer): Promise<void> {
   const s = sections(r);
-  const out = [`# ${s.title}`, '', s.headline, '', '## Breaches', ''];
-  out.push(s.breachRows.length ? mdTable(s.breachHead, s.breachRows) : 'None.', '');
-  out.push('## By rule', '', mdTable(s.ruleHead, s.ruleRows), '');
+  await w.write(`${[`# ${s.title}`, '', s.headline, '', '## Breaches', ''].join('\n')}\n`);
+  if (r.totals.breaches === 0) await w.write('None.\n');
+  else {
+    await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
+    for await (const [, , , cells] of records(r, 'rows')) await w.write(`${mdLine(cells as string[])}\n`);
+  }
+  const out = ['', '## By rule', '', mdTable(s.ruleHead, s.ruleRows), ''];
   if (s.findings.length)
     out.push('## Findings (for review, not breaches)', '', mdTable(['Ticket', 'Finding'], s.findings), '');
   if (s.incomplete.length)
     out.push('## Incomplete tickets (no ticket.created)', '', s.incomplete.map((t) => `- ${t}`).join('\n'), '');
   if (s.conflicts.length)
     out.push('## Conflicting ids (the first event was kept)', '', s.conflicts.map((t) => `- ${t}`).join('\n'), '');
-  return out.join('\n');
+  await w.write(out.join('\n'));
 }
 
-export function render(r: AuditReport, format: Format): string {
-  if (format === 'json') return `${JSON.stringify(toJson(r), null, 2)}\n`;
-  return format === 'markdown' ? toMarkdown(r) : toText(r);
+/** Writes the audit in `format` to `out`, record by record. */
+export async function renderAudit(r: AuditReport, format: Format, out: NodeJS.WritableStream): Promise<void> {
+  const w = new Writer(out);
+  if (format === 'json') await writeJson(r, w);
+  else if (format === 'markdown') await writeMarkdown(r, w);
+  else await writeText(r, w);
 }

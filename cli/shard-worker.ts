@@ -1,11 +1,11 @@
 /** A shard on its own thread: answers the messages of `WorkerShard`, in order. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Shard } from './shard';
+import { Shard, type ShardOptions } from './shard';
 import type { Reply, Request } from './shards';
 
 const port = parentPort as NonNullable<typeof parentPort>;
-const { index, shards } = workerData as { index: number; shards: number };
-const shard = new Shard(index, shards);
+const { index, shards, opts } = workerData as { index: number; shards: number; opts: ShardOptions };
+const shard = new Shard(index, shards, opts);
 
 port.on('message', (msg: Request) => {
   if (msg.kind === 'add') {
@@ -13,7 +13,7 @@ port.on('message', (msg: Request) => {
     port.postMessage({ kind: 'ack' } satisfies Reply);
   } else if (msg.kind === 'parsed') port.postMessage({ kind: 'reply', value: shard.parsed() });
   else {
-    const result = shard.audit(msg.policy, msg.asOf, (done) => {
+    const result = shard.audit(msg.policy, msg.asOf, msg.format, (done) => {
       if (done % 5000 === 0) port.postMessage({ kind: 'progress', done });
     });
     port.postMessage({ kind: 'reply', value: result });

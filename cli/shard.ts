@@ -5,10 +5,13 @@
  */
 
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
-import { type AuditResult, auditTickets } from '../lib/engine/audit';
+import { AuditRun, type AuditTotals } from '../lib/engine/audit';
 import { EventLog } from '../lib/events/history';
-import { parseLine } from '../lib/events/parse';
+import { parseLine, type TicketEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
+import type { Format } from './options';
+import { AuditOutput, type Widths } from './render';
+import { type Chunk, EventBuckets } from './spill';
 
 export interface Invalid {
   readonly line: number;
@@ -34,12 +37,18 @@ export interface Parsed {
 export const KEEP_INVALID = 20;
 
 /** FNV-1a over the id's UTF-16 code units. */
-export function shardOf(ticketId: string, shards: number): number {
-  if (shards === 1) return 0;
+function hashOf(ticketId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < ticketId.length; i++) h = Math.imul(h ^ ticketId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % shards;
+  return h >>> 0;
 }
+
+export function shardOf(ticketId: string, shards: number): number {
+  return shards === 1 ? 0 : hashOf(ticketId) % shards;
+}
+
+/** The bucket of a ticket within its shard (independent of the shard's own hash). */
+const bucketOf = (ticketId: string, shards: number, buckets: number) => Math.floor(hashOf(ticketId) / shards) % buckets;
 
 const TICKET_ID = /"ticketId"\s*:\s*"((?:[^"\\]|\\.)*)"/;
 
@@ -56,8 +65,23 @@ export function shardOfLine(text: string, shards: number): number {
   }
 }
 
+export interface ShardOptions {
+  /** The run's temporary folder, for spilled events and output chunks. */
+  readonly dir: string;
+  /** Event buckets on disk; 0 keeps the shard's events in memory (small inputs). */
+  readonly buckets: number;
+}
+
+/** What a shard's audit gives back: its totals, and its output records in sorted chunks. */
+export interface ShardAudit {
+  readonly totals: AuditTotals;
+  readonly streams: Readonly<Record<string, Chunk[]>>;
+  readonly widths: Widths;
+}
+
 export class Shard implements TicketSource {
   private readonly log = new EventLog();
+  private readonly buckets: EventBuckets | undefined;
   private readonly invalid: Invalid[] = [];
   private misrouted: Misrouted[] = [];
   private rejected = 0;
@@ -65,7 +89,10 @@ export class Shard implements TicketSource {
   constructor(
     private readonly index: number,
     private readonly shards: number,
-  ) {}
+    private readonly opts: ShardOptions = { dir: '', buckets: 0 },
+  ) {
+    if (opts.buckets > 0) this.buckets = new EventBuckets(opts.dir, index, opts.buckets);
+  }
 
   add(texts: readonly string[], lines: readonly number[]): void {
     for (let i = 0; i < texts.length; i++) {
@@ -80,7 +107,12 @@ export class Shard implements TicketSource {
         this.misrouted.push({ text, line, ticketId: r.event.ticketId });
         continue;
       }
-      this.log.add(r.event);
+      if (!this.buckets) this.log.add(r.event);
+      else {
+        // validated once: the bucket keeps the compact form, read back without a second check
+        if (r.event.t > this.log.latest) this.log.latest = r.event.t;
+        this.buckets.add(bucketOf(r.event.ticketId, this.shards, this.buckets.count), JSON.stringify(r.event));
+      }
     }
   }
 
@@ -91,8 +123,36 @@ export class Shard implements TicketSource {
     return { latest: this.log.latest, rejected: this.rejected, invalid: this.invalid, misrouted };
   }
 
-  audit(policy: Policy, asOf: number, onTicket?: (done: number) => void): AuditResult {
-    return auditTickets(this.log.tickets, policy, asOf, onTicket);
+  /** The shard's tickets, a bucket at a time (all at once when they are in memory). */
+  private *groups(): Generator<ReadonlyMap<string, readonly TicketEvent[]>> {
+    if (!this.buckets) {
+      yield this.log.tickets;
+      return;
+    }
+    for (let b = 0; b < this.buckets.count; b++) {
+      const log = new EventLog();
+      for (const line of this.buckets.lines(b)) if (line) log.add(JSON.parse(line) as TicketEvent);
+      yield log.tickets;
+    }
+  }
+
+  /** Audits every ticket; the output records of `format` go to sorted chunks, the totals come back. */
+  audit(policy: Policy, asOf: number, format: Format, onTicket?: (done: number) => void): ShardAudit {
+    const run = new AuditRun(policy, asOf);
+    const output = new AuditOutput(policy, format, () => this.spillDir(), this.index);
+    let done = 0;
+    for (const tickets of this.groups()) {
+      for (const [ticketId, history] of tickets) {
+        output.add(run.audit(ticketId, history).breaches);
+        onTicket?.(++done);
+      }
+    }
+    return { totals: run.totals(), streams: output.finish(), widths: output.widths };
+  }
+
+  private spillDir(): string {
+    if (!this.opts.dir) throw new Error('this shard has no temporary folder to spill to');
+    return this.opts.dir;
   }
 
   /**
@@ -100,6 +160,8 @@ export class Shard implements TicketSource {
    * its maker chose; a store finds its tickets through the day index instead). No notices.
    */
   async eachTicket(_from: number, _to: number, visit: (ticket: ReportTicket) => void): Promise<void> {
-    for (const [ticketId, events] of this.log.tickets) visit({ ticketId, events, notices: [] });
+    for (const tickets of this.groups()) {
+      for (const [ticketId, events] of tickets) visit({ ticketId, events, notices: [] });
+    }
   }
 }

@@ -1,13 +1,13 @@
 /** Shards in this thread or on worker threads, behind one interface. */
 import { Worker } from 'node:worker_threads';
-import type { AuditResult } from '../lib/engine/audit';
 import type { Policy } from '../lib/policy/schema';
-import { type Parsed, Shard } from './shard';
+import type { Format } from './options';
+import { type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
 
 export type Request =
   | { kind: 'add'; texts: string[]; lines: number[] }
   | { kind: 'parsed' }
-  | { kind: 'audit'; policy: Policy; asOf: number };
+  | { kind: 'audit'; policy: Policy; asOf: number; format: Format };
 
 export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
 
@@ -16,12 +16,15 @@ export interface ShardHandle {
   /** Resolves once the shard has at most `batches` batches of lines still to parse. */
   drained(batches: number): Promise<void>;
   parsed(): Promise<Parsed>;
-  audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult>;
+  audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit>;
   close(): Promise<void>;
 }
 
 class InlineShard implements ShardHandle {
-  private readonly shard = new Shard(0, 1);
+  private readonly shard: Shard;
+  constructor(opts: ShardOptions) {
+    this.shard = new Shard(0, 1, opts);
+  }
   add(texts: string[], lines: number[]): void {
     this.shard.add(texts, lines);
   }
@@ -29,8 +32,8 @@ class InlineShard implements ShardHandle {
   async parsed(): Promise<Parsed> {
     return this.shard.parsed();
   }
-  async audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult> {
-    return this.shard.audit(policy, asOf, onProgress);
+  async audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit> {
+    return this.shard.audit(policy, asOf, format, onProgress);
   }
   async close(): Promise<void> {}
 }
@@ -43,8 +46,8 @@ class WorkerShard implements ShardHandle {
   private onAck: (() => void) | undefined;
   private failure: unknown;
 
-  constructor(index: number, shards: number) {
-    this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: { index, shards } });
+  constructor(index: number, shards: number, opts: ShardOptions) {
+    this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: { index, shards, opts } });
     this.worker.on('message', (msg: Reply) => {
       if (msg.kind === 'ack') {
         this.queued--;
@@ -81,9 +84,9 @@ class WorkerShard implements ShardHandle {
   parsed(): Promise<Parsed> {
     return this.request({ kind: 'parsed' });
   }
-  audit(policy: Policy, asOf: number, onProgress: (done: number) => void): Promise<AuditResult> {
+  audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit> {
     this.onProgress = onProgress;
-    return this.request({ kind: 'audit', policy, asOf });
+    return this.request({ kind: 'audit', policy, asOf, format });
   }
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
@@ -91,6 +94,8 @@ class WorkerShard implements ShardHandle {
   }
 }
 
-export function openShards(count: number): ShardHandle[] {
-  return count === 1 ? [new InlineShard()] : Array.from({ length: count }, (_, i) => new WorkerShard(i, count));
+export function openShards(count: number, opts: ShardOptions): ShardHandle[] {
+  return count === 1
+    ? [new InlineShard(opts)]
+    : Array.from({ length: count }, (_, i) => new WorkerShard(i, count, opts));
 }

@@ -1,20 +1,24 @@
-/** Audits many tickets at once: the engine per ticket, plus the per-rule tally. */
+/**
+ * Audits many tickets: the engine per ticket, and the totals of the audit (per-rule tally,
+ * findings, incomplete tickets, conflicts). The breaches themselves are handed to the caller
+ * ticket by ticket, so that an audit of any size can stream them instead of holding them.
+ */
 import type { Conflict } from '../events/history';
 import type { TicketEvent } from '../events/parse';
 import type { Policy, RuleId } from '../policy/schema';
 import { evaluateTicket } from './evaluate';
 import { RULE_IDS } from './rules';
-import type { Breach, Finding, ObligationStatus } from './types';
+import type { Breach, Finding, ObligationStatus, TicketAudit } from './types';
 
 export type RuleTally = Record<ObligationStatus, number>;
 
-export interface AuditResult {
+/** Everything an audit says except the breach list, which is streamed. */
+export interface AuditTotals {
   readonly asOf: number;
   readonly tickets: number;
   /** Tickets with no `ticket.created`: no rules apply to them. */
   readonly incomplete: readonly string[];
-  /** Ordered by due time, then ticket, then rule. */
-  readonly breaches: readonly Breach[];
+  readonly breaches: number;
   readonly findings: readonly Finding[];
   /** Events audited (unique), identical redeliveries ignored, and ids reused by different events. */
   readonly events: number;
@@ -29,53 +33,60 @@ const emptyTally = (): Record<RuleId, RuleTally> =>
     RuleTally
   >;
 
-const byDueTicketRule = (a: Breach, b: Breach) =>
+/** Breaches in the audit's order: by due time, then ticket, then rule (the catalogue's order). */
+export const byDueTicketRule = (a: Breach, b: Breach): number =>
   a.dueAt - b.dueAt ||
   (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0) ||
   RULE_IDS.indexOf(a.rule) - RULE_IDS.indexOf(b.rule);
 
 const byTicket = (a: Finding, b: Finding) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
-export function auditTickets(
-  tickets: ReadonlyMap<string, readonly TicketEvent[]>,
-  policy: Policy,
-  asOf: number,
-  onTicket?: (done: number) => void,
-): AuditResult {
-  const breaches: Breach[] = [];
-  const findings: Finding[] = [];
-  const incomplete: string[] = [];
-  const conflicts: Conflict[] = [];
-  const byRule = emptyTally();
-  let events = 0;
-  let duplicates = 0;
-  let done = 0;
-  for (const [ticketId, history] of tickets) {
-    const result = evaluateTicket(ticketId, history, policy, asOf);
-    if (!result.complete) incomplete.push(ticketId);
-    events += history.length - result.duplicates - result.conflicts.length;
-    duplicates += result.duplicates;
-    conflicts.push(...result.conflicts);
-    for (const o of result.obligations) byRule[o.rule][o.status]++;
-    breaches.push(...result.breaches);
-    findings.push(...result.findings);
-    onTicket?.(++done);
+/** Audits tickets one at a time; `onTicket` gets each ticket's audit (its breaches in due order). */
+export class AuditRun {
+  private tickets = 0;
+  private readonly incomplete: string[] = [];
+  private readonly findings: Finding[] = [];
+  private readonly conflicts: Conflict[] = [];
+  private readonly byRule = emptyTally();
+  private events = 0;
+  private duplicates = 0;
+  private breaches = 0;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly asOf: number,
+  ) {}
+
+  audit(ticketId: string, history: readonly TicketEvent[]): TicketAudit {
+    const result = evaluateTicket(ticketId, history, this.policy, this.asOf);
+    this.tickets++;
+    if (!result.complete) this.incomplete.push(ticketId);
+    this.events += history.length - result.duplicates - result.conflicts.length;
+    this.duplicates += result.duplicates;
+    for (const c of result.conflicts) this.conflicts.push(c);
+    for (const o of result.obligations) this.byRule[o.rule][o.status]++;
+    for (const f of result.findings) this.findings.push(f);
+    this.breaches += result.breaches.length;
+    return result;
   }
-  return {
-    asOf,
-    tickets: tickets.size,
-    incomplete: incomplete.sort(),
-    breaches: breaches.sort(byDueTicketRule),
-    findings: findings.sort(byTicket),
-    events,
-    duplicates,
-    conflicts,
-    byRule,
-  };
+
+  totals(): AuditTotals {
+    return {
+      asOf: this.asOf,
+      tickets: this.tickets,
+      incomplete: [...this.incomplete].sort(),
+      breaches: this.breaches,
+      findings: [...this.findings].sort(byTicket),
+      events: this.events,
+      duplicates: this.duplicates,
+      conflicts: this.conflicts,
+      byRule: this.byRule,
+    };
+  }
 }
 
-/** Combines audits of disjoint sets of tickets taken as of the same time. */
-export function mergeAudits(parts: readonly AuditResult[], asOf: number): AuditResult {
+/** Combines the totals of audits of disjoint sets of tickets taken as of the same time. */
+export function mergeTotals(parts: readonly AuditTotals[], asOf: number): AuditTotals {
   const byRule = emptyTally();
   for (const part of parts) {
     for (const id of RULE_IDS) {
@@ -83,12 +94,12 @@ export function mergeAudits(parts: readonly AuditResult[], asOf: number): AuditR
       for (const status of Object.keys(tally) as ObligationStatus[]) tally[status] += part.byRule[id][status];
     }
   }
-  const sum = (f: (p: AuditResult) => number) => parts.reduce((n, p) => n + f(p), 0);
+  const sum = (f: (p: AuditTotals) => number) => parts.reduce((n, p) => n + f(p), 0);
   return {
     asOf,
     tickets: sum((p) => p.tickets),
     incomplete: parts.flatMap((p) => p.incomplete).sort(),
-    breaches: parts.flatMap((p) => p.breaches).sort(byDueTicketRule),
+    breaches: sum((p) => p.breaches),
     findings: parts.flatMap((p) => p.findings).sort(byTicket),
     events: sum((p) => p.events),
     duplicates: sum((p) => p.duplicates),

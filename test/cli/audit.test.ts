@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +14,10 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], stdin?: string): Promise<Run> {
+function cli(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+    const options = { maxBuffer: 256 << 20, env: { ...process.env, ...env } };
+    const child = execFile(process.execPath, [BIN, ...args], options, (err, stdout, stderr) =>
       resolve({ code: err ? (err.code as number) : 0, stdout, stderr }),
     );
     if (stdin !== undefined) child.stdin?.end(stdin);
@@ -271,5 +272,67 @@ describe('progress on standard error', () => {
     expect(redirected.stderr).toBe('');
     expect(drawn(await onTerminal(args))).toBe(true);
     expect(drawn(await onTerminal([...args, '--no-progress']))).toBe(false);
+  });
+});
+
+describe('an audit of any size: events spilled to buckets, output merged from sorted chunks', () => {
+  // the same inputs with the spilling thresholds lowered, so that small files take the paths of large ones
+  const SPILL = {
+    ESCALATION_AUDITOR_IN_MEMORY_BYTES: '0',
+    ESCALATION_AUDITOR_BUCKET_BYTES: '2000',
+    ESCALATION_AUDITOR_CHUNK_RECORDS: '7',
+  };
+  // silent P1 tickets open for days: hundreds of 2-hourly client-update breaches each
+  const silent = Array.from({ length: 12 }, (_, n) =>
+    created(`s${n}`, `S-${n}`, `2026-03-0${1 + (n % 5)}T0${n % 10}:00:00Z`),
+  );
+  const events = () => file('spill.jsonl', [...silent, ...exampleLinesOf()]);
+  const exampleLinesOf = () => readFileSync(EXAMPLE, 'utf8').split('\n').filter(Boolean);
+
+  it.each(['json', 'text', 'markdown'])(
+    '%s: the same output in memory and spilled, on one thread and on three',
+    async (format) => {
+      const args = ['audit', '--events', events(), '--as-of', '2026-03-20T00:00:00Z', '--format', format];
+      const memory = await cli([...args, '--threads', '1']);
+      expect(memory.code).toBe(0);
+      const spilled1 = await cli([...args, '--threads', '1'], undefined, SPILL);
+      const spilled3 = await cli([...args, '--threads', '3'], undefined, SPILL);
+      const stdin = await cli(
+        [...args.map((a) => (a.endsWith('spill.jsonl') ? '-' : a)), '--threads', '2'],
+        readFileSync(events(), 'utf8'),
+        SPILL,
+      );
+      expect(spilled1.stdout).toBe(memory.stdout);
+      expect(spilled3.stdout).toBe(memory.stdout);
+      expect(stdin.stdout).toBe(memory.stdout);
+    },
+  );
+
+  it('JSON keeps every breach in order and adds the runs of missed windows; text shows each run as one row', async () => {
+    const args = ['audit', '--events', events(), '--as-of', '2026-03-20T00:00:00Z'];
+    const doc = JSON.parse((await cli([...args, '--format', 'json'], undefined, SPILL)).stdout);
+    const s0 = doc.breaches.filter(
+      (b: { ticketId: string; rule: string }) => b.ticketId === 'S-0' && b.rule === 'client-update',
+    );
+    // created Sun 1 Mar 00:00, silent until the as-of 20 Mar 00:00: 19 days of 12 windows
+    expect(s0).toHaveLength(228);
+    const keys = doc.breaches.map((b: { dueAt: string; ticketId: string }) => `${b.dueAt} ${b.ticketId}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(doc.breaches.length).toBeGreaterThan(2500);
+    expect(doc.runs).toContainEqual({
+      ticketId: 'S-0',
+      rule: 'client-update',
+      severity: 'P1',
+      windows: 228,
+      from: '2026-03-01T02:00:00.000Z',
+      to: '2026-03-20T00:00:00.000Z',
+    });
+    const text = (await cli([...args, '--format', 'text'], undefined, SPILL)).stdout;
+    const rows = text.split('\n').filter((l) => / S-0 /.test(l));
+    expect(rows.filter((l) => l.includes('client-update'))).toEqual([
+      expect.stringMatching(
+        /^2026-03-01 02:00 {2}S-0 +P1 +client-update +228 missed windows in a row, due 02:00 to Fri 20 Mar 00:00: no qualifying client update from 00:00 to Fri 20 Mar 00:00$/,
+      ),
+    ]);
   });
 });

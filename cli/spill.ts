@@ -1,0 +1,178 @@
+/**
+ * What keeps a batch audit's memory bounded at any size: events spilled to bucket files by ticket
+ * (so a bucket's tickets are audited together and then dropped), and output records spilled in
+ * sorted chunks and merged back in order. Everything lives in one temporary folder per run.
+ */
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A record of the audit's output, with its sort key: due time, ticket, rule (catalogue index). */
+export type Keyed = readonly [dueAt: number, ticketId: string, rule: number, doc: unknown];
+
+export const byKey = (a: Keyed, b: Keyed): number =>
+  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
+
+/** A sorted run of records: still in memory, or in a file of JSON lines. */
+export type Chunk = { readonly records: readonly Keyed[] } | { readonly file: string };
+
+/**
+ * The sizes that decide what is spilled. The environment can lower them (the tests do, to run the
+ * spilling paths on small files); nothing else should need to.
+ */
+export const LIMITS = {
+  /** Inputs up to this many bytes keep their events in memory; larger ones spill them to disk. */
+  inMemoryBytes: Number(process.env.ESCALATION_AUDITOR_IN_MEMORY_BYTES ?? 64 * 2 ** 20),
+  /** About this much input per event bucket. */
+  bucketBytes: Number(process.env.ESCALATION_AUDITOR_BUCKET_BYTES ?? 32 * 2 ** 20),
+  /** Output records kept in memory before a sorted chunk of them goes to disk. */
+  chunkRecords: Number(process.env.ESCALATION_AUDITOR_CHUNK_RECORDS ?? 50_000),
+};
+
+/** Collects records, spilling sorted chunks to `dir` past `LIMITS.chunkRecords`; `finish` gives the chunks. */
+export class SortedSpill {
+  private buffer: Keyed[] = [];
+  private readonly files: string[] = [];
+  private written = 0;
+
+  constructor(
+    private readonly dir: () => string,
+    private readonly name: string,
+  ) {}
+
+  add(record: Keyed): void {
+    this.buffer.push(record);
+    if (this.buffer.length >= LIMITS.chunkRecords) this.flush();
+  }
+
+  private flush(): void {
+    this.buffer.sort(byKey);
+    const file = join(this.dir(), `${this.name}-${this.files.length}.jsonl`);
+    const fd = openSync(file, 'w');
+    try {
+      let text = '';
+      for (const r of this.buffer) {
+        text += `${JSON.stringify(r)}\n`;
+        if (text.length > 1 << 20) {
+          writeSync(fd, text);
+          text = '';
+        }
+      }
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    this.files.push(file);
+    this.written += this.buffer.length;
+    this.buffer = [];
+  }
+
+  get size(): number {
+    return this.written + this.buffer.length;
+  }
+
+  finish(): Chunk[] {
+    const rest = this.buffer.sort(byKey);
+    this.buffer = [];
+    return [...this.files.map((file) => ({ file })), ...(rest.length ? [{ records: rest }] : [])];
+  }
+}
+
+async function* readChunk(chunk: Chunk): AsyncGenerator<Keyed> {
+  if ('records' in chunk) {
+    yield* chunk.records;
+    return;
+  }
+  const lines = createInterface({
+    input: createReadStream(chunk.file, { highWaterMark: 1 << 16 }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  for await (const line of lines) if (line) yield JSON.parse(line) as Keyed;
+}
+
+/** The records of sorted chunks, merged in key order (a k-way merge over a binary heap). */
+export async function* mergeChunks(chunks: readonly Chunk[]): AsyncGenerator<Keyed> {
+  const heads: { value: Keyed; it: AsyncGenerator<Keyed> }[] = [];
+  for (const chunk of chunks) {
+    const it = readChunk(chunk);
+    const first = await it.next();
+    if (!first.done) heads.push({ value: first.value, it });
+  }
+  const less = (i: number, j: number) =>
+    byKey((heads[i] as (typeof heads)[number]).value, (heads[j] as (typeof heads)[number]).value) < 0;
+  const swap = (i: number, j: number) => {
+    const t = heads[i] as (typeof heads)[number];
+    heads[i] = heads[j] as (typeof heads)[number];
+    heads[j] = t;
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heads.length && less(l, m)) m = l;
+      if (r < heads.length && less(r, m)) m = r;
+      if (m === i) return;
+      swap(i, m);
+      i = m;
+    }
+  };
+  for (let i = (heads.length >> 1) - 1; i >= 0; i--) down(i);
+  while (heads.length > 0) {
+    const top = heads[0] as (typeof heads)[number];
+    yield top.value;
+    const next = await top.it.next();
+    if (next.done) {
+      const last = heads.pop() as (typeof heads)[number];
+      if (heads.length > 0) heads[0] = last;
+    } else top.value = next.value;
+    down(0);
+  }
+}
+
+/**
+ * Events of a shard's tickets spread over bucket files by ticket id, so that each bucket can be
+ * audited on its own. Lines are buffered per bucket and appended in blocks.
+ */
+export class EventBuckets {
+  private readonly buffers: string[];
+  private readonly files: string[];
+
+  constructor(
+    dir: string,
+    shard: number,
+    readonly count: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.buffers = Array.from({ length: count }, () => '');
+    this.files = Array.from({ length: count }, (_, i) => join(dir, `events-${shard}-${i}.jsonl`));
+    for (const file of this.files) closeSync(openSync(file, 'w'));
+  }
+
+  add(bucket: number, line: string): void {
+    const text = `${this.buffers[bucket]}${line}\n`;
+    if (text.length < 1 << 16) this.buffers[bucket] = text;
+    else {
+      this.append(bucket, text);
+      this.buffers[bucket] = '';
+    }
+  }
+
+  private append(bucket: number, text: string): void {
+    const fd = openSync(this.files[bucket] as string, 'a');
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The lines of one bucket (after flushing what is buffered for it). */
+  lines(bucket: number): string[] {
+    if (this.buffers[bucket]) {
+      this.append(bucket, this.buffers[bucket] as string);
+      this.buffers[bucket] = '';
+    }
+    return readFileSync(this.files[bucket] as string, 'utf8').split('\n');
+  }
+}
