@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultThreads } from '../cli/audit';
-import { GENERATOR_VERSION, writeExport } from './generate';
+import { GENERATOR_VERSION, writeExport, writeHeavyExport } from './generate';
 
 const OUT = join(import.meta.dirname, 'out');
 const WEEK = Date.parse('2026-03-02T00:00:00Z');
@@ -12,13 +12,27 @@ const AS_OF = '2026-03-16T00:00:00Z';
 interface Run {
   ms: number;
   maxRssMb: number;
+  breaches?: number;
 }
 
-export function measure(mode: 'bare' | 'audit' | 'report', file: string, threads = 1, asOf = AS_OF): Run {
+export function measure(
+  mode: 'bare' | 'audit' | 'report',
+  file: string,
+  threads = 1,
+  asOf = AS_OF,
+  format = mode === 'report' ? 'html' : 'json',
+): Run {
   const script = join(import.meta.dirname, 'audit-run.ts');
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script, mode, file, asOf, String(threads)], {
-    encoding: 'utf8',
-  });
+  // the bare loop holds every parsed line: give it the heap it needs (the audit runs with the default)
+  const heap = mode === 'bare' ? ['--max-old-space-size=20000'] : [];
+  const out = execFileSync(
+    process.execPath,
+    [...heap, '--import', 'tsx', script, mode, file, asOf, String(threads), format],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(out) as Run;
 }
 
@@ -67,4 +81,40 @@ export async function benchAudit(tickets = 100_000): Promise<void> {
   console.log(
     `peak RSS ${a.maxRssMb.toFixed(0)} MB by default, ${a1.maxRssMb.toFixed(0)} MB on one thread (target < 1024 MB); median of 3 runs, a fresh process each`,
   );
+}
+
+/** The heavy mix's export of `tickets` tickets (about ten events each), made once, then reused. */
+async function heavyFile(tickets: number): Promise<string> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `heavy-${tickets}-v${GENERATOR_VERSION}.jsonl`);
+  if (!existsSync(file)) {
+    const t = performance.now();
+    const n = await writeHeavyExport(file, tickets, WEEK);
+    console.log(`generated ${n.toLocaleString('en-US')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return file;
+}
+
+/**
+ * The audit of the heavy mix at 1M, 3M and 10M events: JSON and text, each against the bare loop
+ * over the same file in the same run (one run each: the large files take minutes).
+ */
+export async function benchAuditHeavy(sizes = [100_000, 300_000, 1_000_000]): Promise<void> {
+  console.log('\n## audit, heavy mix (1 % of tickets P0/P1 left open and silent for days), as of 2026-03-16');
+  for (const tickets of sizes) {
+    const file = await heavyFile(tickets);
+    const events = Number(execFileSync('wc', ['-l', file], { encoding: 'utf8' }).trim().split(' ')[0]);
+    const size = statSync(file).size;
+    const threads = defaultThreads(size);
+    const bare = measure('bare', file);
+    const json = measure('audit', file, threads, AS_OF, 'json');
+    const text = measure('audit', file, threads, AS_OF, 'text');
+    const row = (name: string, r: Run) =>
+      `  ${name.padEnd(34)} ${(r.ms / 1000).toFixed(1).padStart(6)} s ${r.maxRssMb.toFixed(0).padStart(6)} MB peak RSS ${(r.ms / bare.ms).toFixed(2).padStart(5)}x bare`;
+    console.log(`${events.toLocaleString('en-US')} events, ${(size / 2 ** 20).toFixed(0)} MiB, ${threads} threads:`);
+    console.log(row('bare read + JSON.parse + group-by', bare));
+    console.log(`${row('audit --format json', json)}  ${json.breaches?.toLocaleString('en-US') ?? '?'} breaches`);
+    console.log(row('audit --format text', text));
+  }
+  console.log('targets: peak RSS <= 1 GB at 10M events, wall time <= 2x the bare loop');
 }

@@ -29,8 +29,12 @@ interface Raw {
   json: string;
 }
 
-/** One ticket's history, about ten events on average. */
-export function ticketEvents(n: number, start: number, rnd: () => number): Raw[] {
+/**
+ * One ticket's history, about ten events on average. With `heavy`, one ticket in a hundred is a
+ * P0/P1 whose first steps are done and which then stays open and silent for days: it misses
+ * every 2-hourly client update until the audit time (the mix that breaks naive renderers).
+ */
+export function ticketEvents(n: number, start: number, rnd: () => number, heavy = false): Raw[] {
   const ticketId = `T-${n}`;
   const out: Raw[] = [];
   let seq = 0;
@@ -48,6 +52,14 @@ export function ticketEvents(n: number, start: number, rnd: () => number): Raw[]
   const l1b = { id: `l1-${(n + 4) % 9}`, role: 'L1' };
   const l2 = `l2-${n % 5}`;
   const r = rnd();
+  if (heavy && n % 100 === 0) {
+    add(start, 'ticket.created', { severity: n % 200 ? 'P1' : 'P0', client, actor: l1, queue });
+    add(start + 2 * MIN, 'incident_form.created', { actor: l1 });
+    add(start + 3 * MIN, 'escalated', { toTier: 'L2', channel: 'page' });
+    add(start + 10 * MIN, 'escalated', { toTier: 'L3', channel: 'incident_system' });
+    add(start + 20 * MIN, 'ownership.taken', { tier: 'L3', actor: { id: `sre-${n % 4}`, role: 'L3' } });
+    return out;
+  }
   if (r < 0.15) {
     add(start, 'ticket.created', { severity: pick(['P0', 'P1']), client, actor: l1, queue });
     add(start + late(), 'incident_form.created', { actor: l1 });
@@ -113,4 +125,39 @@ export async function writeExport(path: string, tickets: number, weekStart: numb
   out.end(buffer);
   await once(out, 'finish');
   return all.length;
+}
+
+/**
+ * The heavy mix (see `ticketEvents`), written a block of tickets at a time so that ten million
+ * events never sit in memory at once: tickets start in time order over the week, and each block's
+ * events are sorted by time (the file is in time order within blocks, as exports often are).
+ */
+export async function writeHeavyExport(path: string, tickets: number, weekStart: number, seed = 11): Promise<number> {
+  const rnd = random(seed);
+  const starts = Array.from({ length: tickets }, () => weekStart + Math.floor(rnd() * 7 * 24 * 60) * MIN).sort(
+    (a, b) => a - b,
+  );
+  const out = createWriteStream(path);
+  let events = 0;
+  const BLOCK = 20_000;
+  for (let from = 0; from < tickets; from += BLOCK) {
+    const block: Raw[] = [];
+    for (let n = from + 1; n <= Math.min(tickets, from + BLOCK); n++) {
+      for (const e of ticketEvents(n, starts[n - 1] as number, rnd, true)) block.push(e);
+    }
+    block.sort((a, b) => a.t - b.t);
+    let buffer = '';
+    for (const e of block) {
+      buffer += `${e.json}\n`;
+      if (buffer.length > 1 << 20) {
+        if (!out.write(buffer)) await once(out, 'drain');
+        buffer = '';
+      }
+    }
+    if (!out.write(buffer)) await once(out, 'drain');
+    events += block.length;
+  }
+  out.end();
+  await once(out, 'finish');
+  return events;
 }

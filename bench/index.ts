@@ -1,5 +1,5 @@
 /** `npm run bench`: every benchmark, printing figures (never asserting them). Pass names to pick. */
-import { benchAudit } from './audit';
+import { benchAudit, benchAuditHeavy } from './audit';
 import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
@@ -8,7 +8,11 @@ import { benchTimers } from './timers';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const all: Record<string, () => Promise<void>> = {
-  audit: () => benchAudit(),
+  audit: async () => {
+    await benchAudit();
+    await benchAuditHeavy();
+  },
+  'audit-heavy': () => benchAuditHeavy(),
   ingest: () => benchIngest(),
   timers: () => benchTimers(),
   report: () => benchReport(),

@@ -128,8 +128,13 @@ async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptio
     ),
   );
   const streams: Record<string, Chunk[]> = {};
-  for (const r of results)
-    for (const [name, chunks] of Object.entries(r.streams)) (streams[name] ??= []).push(...chunks);
+  for (const r of results) {
+    for (const [name, chunks] of Object.entries(r.streams)) {
+      const all = streams[name] ?? [];
+      streams[name] = all;
+      for (const chunk of chunks) all.push(chunk);
+    }
+  }
   const widths = { ticket: 0, severity: 0, rule: 0 };
   for (const r of results) {
     widths.ticket = Math.max(widths.ticket, r.widths.ticket);

@@ -65,6 +65,12 @@ function runText(r: MissedRun, policy: Policy): string {
 }
 
 const ruleIndex = (rule: RuleId) => RULE_IDS.indexOf(rule);
+/** Joins a row's cells in a record (no cell holds it: they are printable text). */
+const CELL = '\u0000';
+
+/** `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep. */
+const nested = (value: unknown, depth: number) =>
+  JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
 
 /**
  * A shard's output records for one format, as its tickets are audited: for JSON every breach and
@@ -91,11 +97,12 @@ export class AuditOutput {
     if (breaches.length === 0) return;
     const { policy } = this;
     if (this.format === 'json') {
-      for (const b of breaches)
-        this.streams.breaches?.add([b.dueAt, b.ticketId, ruleIndex(b.rule), breachJson(b, policy)]);
+      for (const b of breaches) {
+        this.streams.breaches?.add([b.dueAt, b.ticketId, ruleIndex(b.rule), nested(breachJson(b, policy), 2)]);
+      }
       for (const row of breachRows(breaches)) {
-        if (row.run)
-          this.streams.runs?.add([row.run.firstDueAt, row.run.ticketId, ruleIndex(row.run.rule), runJson(row.run)]);
+        const run = row.run;
+        if (run) this.streams.runs?.add([run.firstDueAt, run.ticketId, ruleIndex(run.rule), nested(runJson(run), 2)]);
       }
       return;
     }
@@ -107,7 +114,9 @@ export class AuditOutput {
       this.widths.ticket = Math.max(this.widths.ticket, ticketId.length);
       this.widths.severity = Math.max(this.widths.severity, sev.length);
       this.widths.rule = Math.max(this.widths.rule, rule.length);
-      this.streams.rows?.add([dueAt, ticketId, ruleIndex(rule), [this.local(dueAt), ticketId, sev, rule, what]]);
+      // the cells, joined by a character no cell holds; the writer pads them to the final widths
+      const cells = [this.local(dueAt), ticketId, sev, rule, what].join(CELL);
+      this.streams.rows?.add([dueAt, ticketId, ruleIndex(rule), cells]);
     }
   }
 
@@ -126,21 +135,25 @@ export interface AuditReport {
   readonly rejected?: number;
 }
 
-/** Writes to a stream, waiting when it asks to (backpressure); the text is small each time. */
+/**
+ * Writes to a stream in blocks of about 64 KiB, waiting when the stream asks to (backpressure):
+ * what is buffered is never more than a block.
+ */
 class Writer {
+  private buffer = '';
   constructor(private readonly out: NodeJS.WritableStream) {}
   async write(text: string): Promise<void> {
-    if (!this.out.write(text)) await once(this.out as NodeJS.EventEmitter, 'drain');
+    this.buffer += text;
+    if (this.buffer.length >= 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    const text = this.buffer;
+    this.buffer = '';
+    if (text && !this.out.write(text)) await once(this.out as NodeJS.EventEmitter, 'drain');
   }
 }
 
-async function* records(r: AuditReport, stream: string): AsyncGenerator<Keyed> {
-  yield* mergeChunks(r.streams[stream] ?? []);
-}
-
-/** `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep. */
-const nested = (value: unknown, depth: number) =>
-  JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+const records = (r: AuditReport, stream: string): Generator<Keyed> => mergeChunks(r.streams[stream] ?? []);
 
 async function writeJson(r: AuditReport, w: Writer): Promise<void> {
   const { totals, policy } = r;
@@ -157,8 +170,8 @@ async function writeJson(r: AuditReport, w: Writer): Promise<void> {
   for (const name of ['breaches', 'runs']) {
     await w.write(`  "${name}": [`);
     let first = true;
-    for await (const [, , , doc] of records(r, name)) {
-      await w.write(`${first ? '\n' : ',\n'}    ${nested(doc, 2)}`);
+    for (const [, , , text] of records(r, name)) {
+      await w.write(`${first ? '\n' : ',\n'}    ${text}`);
       first = false;
     }
     await w.write(first ? '],\n' : '\n  ],\n');
@@ -225,7 +238,9 @@ const line = (cells: readonly string[], widths: readonly number[]) =>
 /** The widths of a small table held in memory: its widest cell per column (a loop, never a spread). */
 function widthsOf(head: readonly string[], rows: readonly (readonly string[])[]): number[] {
   const widths = head.map((h) => h.length);
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const row of rows) {
+    for (const [i, c] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  }
   return widths;
 }
 
@@ -252,7 +267,7 @@ async function writeText(r: AuditReport, w: Writer): Promise<void> {
       Math.max(4, r.widths.rule),
     ];
     await w.write(`${line(s.breachHead, widths)}\n`);
-    for await (const [, , , cells] of records(r, 'rows')) await w.write(`${line(cells as string[], widths)}\n`);
+    for (const [, , , cells] of records(r, 'rows')) await w.write(`${line(cells.split(CELL), widths)}\n`);
   }
   const out = ['', 'BY RULE', table(s.ruleHead, s.ruleRows), ''];
   if (s.findings.length) out.push('FINDINGS (for review, not breaches)', table(['TICKET', 'FINDING'], s.findings), '');
@@ -268,7 +283,7 @@ async function writeMarkdown(r: AuditReport, w: Writer): Promise<void> {
   if (r.totals.breaches === 0) await w.write('None.\n');
   else {
     await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
-    for await (const [, , , cells] of records(r, 'rows')) await w.write(`${mdLine(cells as string[])}\n`);
+    for (const [, , , cells] of records(r, 'rows')) await w.write(`${mdLine(cells.split(CELL))}\n`);
   }
   const out = ['', '## By rule', '', mdTable(s.ruleHead, s.ruleRows), ''];
   if (s.findings.length)
@@ -286,4 +301,5 @@ export async function renderAudit(r: AuditReport, format: Format, out: NodeJS.Wr
   if (format === 'json') await writeJson(r, w);
   else if (format === 'markdown') await writeMarkdown(r, w);
   else await writeText(r, w);
+  await w.flush();
 }

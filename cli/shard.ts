@@ -7,7 +7,7 @@
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
 import { AuditRun, type AuditTotals } from '../lib/engine/audit';
 import { EventLog } from '../lib/events/history';
-import { parseLine, type TicketEvent } from '../lib/events/parse';
+import { packEvent, parseLine, type TicketEvent, unpackEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
 import type { Format } from './options';
 import { AuditOutput, type Widths } from './render';
@@ -111,7 +111,8 @@ export class Shard implements TicketSource {
       else {
         // validated once: the bucket keeps the compact form, read back without a second check
         if (r.event.t > this.log.latest) this.log.latest = r.event.t;
-        this.buckets.add(bucketOf(r.event.ticketId, this.shards, this.buckets.count), JSON.stringify(r.event));
+        // the compact form, read back without a second validation
+        this.buckets.add(bucketOf(r.event.ticketId, this.shards, this.buckets.count), packEvent(r.event));
       }
     }
   }
@@ -131,7 +132,7 @@ export class Shard implements TicketSource {
     }
     for (let b = 0; b < this.buckets.count; b++) {
       const log = new EventLog();
-      for (const line of this.buckets.lines(b)) if (line) log.add(JSON.parse(line) as TicketEvent);
+      for (const line of this.buckets.lines(b)) if (line) log.add(unpackEvent(line));
       yield log.tickets;
     }
   }

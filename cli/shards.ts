@@ -1,8 +1,9 @@
 /** Shards in this thread or on worker threads, behind one interface. */
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../lib/policy/schema';
-import type { Format } from './options';
+import { type Format, UsageError } from './options';
 import { type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
+import { LIMITS } from './spill';
 
 export type Request =
   | { kind: 'add'; texts: string[]; lines: number[] }
@@ -47,7 +48,11 @@ class WorkerShard implements ShardHandle {
   private failure: unknown;
 
   constructor(index: number, shards: number, opts: ShardOptions) {
-    this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: { index, shards, opts } });
+    this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), {
+      workerData: { index, shards, opts },
+      // a heap limit makes the thread collect its garbage instead of growing into it
+      resourceLimits: { maxOldGenerationSizeMb: LIMITS.threadMemoryMb },
+    });
     this.worker.on('message', (msg: Reply) => {
       if (msg.kind === 'ack') {
         this.queued--;
@@ -55,7 +60,14 @@ class WorkerShard implements ShardHandle {
       } else if (msg.kind === 'progress') this.onProgress(msg.done);
       else this.waiting.shift()?.resolve(msg.value as never);
     });
-    const fail = (err: unknown) => {
+    const fail = (cause: unknown) => {
+      const err =
+        (cause as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new UsageError(
+              `an audit thread needed more than its ${LIMITS.threadMemoryMb} MB (one ticket with a very long history?); ` +
+                'run again with --threads 1, or raise ESCALATION_AUDITOR_THREAD_MEMORY_MB',
+            )
+          : cause;
       this.failure ??= err;
       for (const w of this.waiting.splice(0)) w.reject(err);
       this.onAck?.();

@@ -3,12 +3,15 @@
  * (so a bucket's tickets are audited together and then dropped), and output records spilled in
  * sorted chunks and merged back in order. Everything lives in one temporary folder per run.
  */
-import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
-/** A record of the audit's output, with its sort key: due time, ticket, rule (catalogue index). */
-export type Keyed = readonly [dueAt: number, ticketId: string, rule: number, doc: unknown];
+/**
+ * A record of the audit's output, with its sort key (due time, ticket, rule in the catalogue's
+ * order): its text as the format writes it, rendered where it was audited.
+ */
+export type Keyed = readonly [dueAt: number, ticketId: string, rule: number, text: string];
 
 export const byKey = (a: Keyed, b: Keyed): number =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
@@ -25,6 +28,8 @@ export const LIMITS = {
   inMemoryBytes: Number(process.env.ESCALATION_AUDITOR_IN_MEMORY_BYTES ?? 64 * 2 ** 20),
   /** About this much input per event bucket. */
   bucketBytes: Number(process.env.ESCALATION_AUDITOR_BUCKET_BYTES ?? 32 * 2 ** 20),
+  /** The heap of each audit thread: it collects its garbage instead of growing into free memory. */
+  threadMemoryMb: Number(process.env.ESCALATION_AUDITOR_THREAD_MEMORY_MB ?? 384),
   /** Output records kept in memory before a sorted chunk of them goes to disk. */
   chunkRecords: Number(process.env.ESCALATION_AUDITOR_CHUNK_RECORDS ?? 50_000),
 };
@@ -78,33 +83,42 @@ export class SortedSpill {
   }
 }
 
-async function* readChunk(chunk: Chunk): AsyncGenerator<Keyed> {
-  if ('records' in chunk) {
-    yield* chunk.records;
-    return;
+/** The records of a chunk file, read in blocks (synchronously: the merge is one tight loop). */
+function* readFileChunk(file: string): Generator<Keyed> {
+  const fd = openSync(file, 'r');
+  try {
+    const block = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (let n = readSync(fd, block); n > 0; n = readSync(fd, block)) {
+      const text = rest + decoder.write(block.subarray(0, n));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        yield JSON.parse(text.slice(start, nl)) as Keyed;
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    rest += decoder.end();
+    if (rest) yield JSON.parse(rest) as Keyed;
+  } finally {
+    closeSync(fd);
   }
-  const lines = createInterface({
-    input: createReadStream(chunk.file, { highWaterMark: 1 << 16 }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  for await (const line of lines) if (line) yield JSON.parse(line) as Keyed;
 }
 
+const readChunk = (chunk: Chunk): Iterator<Keyed> =>
+  'records' in chunk ? chunk.records[Symbol.iterator]() : readFileChunk(chunk.file);
+
 /** The records of sorted chunks, merged in key order (a k-way merge over a binary heap). */
-export async function* mergeChunks(chunks: readonly Chunk[]): AsyncGenerator<Keyed> {
-  const heads: { value: Keyed; it: AsyncGenerator<Keyed> }[] = [];
+export function* mergeChunks(chunks: readonly Chunk[]): Generator<Keyed> {
+  type Head = { value: Keyed; it: Iterator<Keyed> };
+  const heads: Head[] = [];
   for (const chunk of chunks) {
     const it = readChunk(chunk);
-    const first = await it.next();
+    const first = it.next();
     if (!first.done) heads.push({ value: first.value, it });
   }
-  const less = (i: number, j: number) =>
-    byKey((heads[i] as (typeof heads)[number]).value, (heads[j] as (typeof heads)[number]).value) < 0;
-  const swap = (i: number, j: number) => {
-    const t = heads[i] as (typeof heads)[number];
-    heads[i] = heads[j] as (typeof heads)[number];
-    heads[j] = t;
-  };
+  const less = (i: number, j: number) => byKey((heads[i] as Head).value, (heads[j] as Head).value) < 0;
   const down = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
@@ -113,17 +127,19 @@ export async function* mergeChunks(chunks: readonly Chunk[]): AsyncGenerator<Key
       if (l < heads.length && less(l, m)) m = l;
       if (r < heads.length && less(r, m)) m = r;
       if (m === i) return;
-      swap(i, m);
+      const t = heads[i] as Head;
+      heads[i] = heads[m] as Head;
+      heads[m] = t;
       i = m;
     }
   };
   for (let i = (heads.length >> 1) - 1; i >= 0; i--) down(i);
   while (heads.length > 0) {
-    const top = heads[0] as (typeof heads)[number];
+    const top = heads[0] as Head;
     yield top.value;
-    const next = await top.it.next();
+    const next = top.it.next();
     if (next.done) {
-      const last = heads.pop() as (typeof heads)[number];
+      const last = heads.pop() as Head;
       if (heads.length > 0) heads[0] = last;
     } else top.value = next.value;
     down(0);
@@ -151,7 +167,7 @@ export class EventBuckets {
 
   add(bucket: number, line: string): void {
     const text = `${this.buffers[bucket]}${line}\n`;
-    if (text.length < 1 << 16) this.buffers[bucket] = text;
+    if (text.length < 1 << 18) this.buffers[bucket] = text;
     else {
       this.append(bucket, text);
       this.buffers[bucket] = '';

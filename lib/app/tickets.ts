@@ -28,7 +28,7 @@ export function compact(stored: readonly CanonicalEvent[]): TicketEvent[] {
 export function describeObligation(o: Obligation, policy: Policy) {
   return {
     rule: o.rule,
-    title: ruleById.get(o.rule)?.title,
+    title: ruleById.get(o.rule)?.title(policy),
     status: o.status,
     severity: o.severity,
     startAt: iso(o.startAt),

@@ -7,6 +7,7 @@ import type { WorkingCalendar } from '../calendar';
 import type { TicketEvent } from '../events/parse';
 import type { Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
+import { duration } from '../text/duration';
 import type { Episode, Timeline } from './timeline';
 
 export interface RuleContext {
@@ -16,7 +17,8 @@ export interface RuleContext {
 
 interface RuleText {
   readonly id: RuleId;
-  readonly title: string;
+  /** What the rule asks, with the policy's own numbers: "Client updated every 2 h with status and ETR". */
+  readonly title: (policy: Policy) => string;
   /** Where CS-POL-001 says it. */
   readonly policyLine: string;
   /** What the evidence is, as a past-tense phrase: "Incident Report Form filed". */
@@ -94,7 +96,7 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'incident-form',
-    title: 'Incident Report Form filed',
+    title: (p) => `Incident Report Form filed within ${p.rules['incident-form'].dueMinutes} min`,
     policyLine: '2, P0/P1 step 1',
     done: 'Incident Report Form filed',
     missing: 'no Incident Report Form filed',
@@ -105,7 +107,8 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'l2-paged',
-    title: 'L2 paged by phone or PagerDuty',
+    title: (p) =>
+      `L2 paged by ${p.rules['l2-paged'].channels.join(' or ')} within ${p.rules['l2-paged'].dueMinutes} min`,
     policyLine: '2, P0/P1 step 2',
     done: 'L2 paged',
     missing: 'L2 not paged',
@@ -117,7 +120,8 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'l3-engaged',
-    title: 'L3 engaged through the incident system',
+    title: (p) =>
+      `L3 engaged through ${p.rules['l3-engaged'].channels.join(' or ')} within ${p.rules['l3-engaged'].dueMinutes} min`,
     policyLine: '2, P0/P1 step 3',
     done: 'L3 engaged',
     missing: 'L3 not engaged through the incident system',
@@ -129,7 +133,7 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'l3-ownership',
-    title: 'L3 took ownership',
+    title: (p) => `L3 took ownership within ${p.rules['l3-ownership'].dueMinutes} min`,
     policyLine: '2, P0/P1 step 4',
     done: 'L3 took ownership',
     missing: 'no L3 engineer took ownership',
@@ -142,7 +146,8 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'cadence',
     id: 'client-update',
-    title: 'Client updated every 2 hours with status and ETR',
+    title: (p) =>
+      `Client updated every ${duration(p.rules['client-update'].everyMinutes * MINUTE)} with status and ETR`,
     policyLine: '3',
     done: 'client updated',
     missing: 'no qualifying client update',
@@ -161,7 +166,12 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'troubleshooting-documented',
-    title: 'Troubleshooting documented before escalating',
+    title: (p) => {
+      const m = p.rules['troubleshooting-documented'].dueMinutes;
+      return m
+        ? `Troubleshooting documented within ${m} min of escalating`
+        : 'Troubleshooting documented before escalating';
+    },
     policyLine: '2, P2/P3 step 1',
     done: 'troubleshooting documented',
     missing: 'no troubleshooting documented',
@@ -172,7 +182,7 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'escalate-l2-tag',
-    title: 'Tagged Escalate-L2',
+    title: (p) => `Tagged ${p.rules['escalate-l2-tag'].tag} within ${p.rules['escalate-l2-tag'].dueMinutes} min`,
     policyLine: '2, P2/P3 step 2',
     done: 'Escalate-L2 tag added',
     missing: 'no Escalate-L2 tag added',
@@ -184,7 +194,10 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'deadline',
     id: 'l2-resolution',
-    title: 'L2 resolved or handed to L3 within 2 working days',
+    title: (p) => {
+      const n = p.rules['l2-resolution'].workingDays;
+      return `L2 resolved or handed to L3 within ${n} working ${n === 1 ? 'day' : 'days'}`;
+    },
     policyLine: '2, P2/P3 step 3',
     done: 'resolved or handed to L3',
     missing: 'neither resolved nor handed to L3',
@@ -197,7 +210,7 @@ export const RULES: readonly Rule[] = [
   {
     kind: 'conduct',
     id: 'l2-communicator',
-    title: 'L2 stays the client communicator after handing to L3',
+    title: () => 'L2 stays the client communicator after handing to L3',
     policyLine: '2, ownership rule',
     done: 'sent by an allowed role',
     missing: 'client update sent by a role other than L2, CSM or Head of Support',

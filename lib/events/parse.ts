@@ -51,27 +51,27 @@ export function describeIssues(
 /** Validates one canonical event (RULES.md section 1) and converts it to its compact form. */
 export function parseEvent(value: unknown): ParseResult {
   const r = CanonicalEvent.safeParse(value);
-  if (!r.success) return { ok: false, error: describeIssues(r.error.issues) };
-  const e = r.data;
+  return r.success ? { ok: true, event: compactEvent(r.data) } : { ok: false, error: describeIssues(r.error.issues) };
+}
+
+/** The compact form of a validated event. */
+function compactEvent(e: CanonicalEvent): TicketEvent {
   return {
-    ok: true,
-    event: {
-      id: e.id,
-      ticketId: e.ticketId,
-      type: e.type,
-      t: Date.parse(e.at),
-      actorId: e.actor?.id,
-      role: e.actor?.role,
-      severity: e.type === 'ticket.created' || e.type === 'severity.changed' ? e.severity : undefined,
-      clientId: e.type === 'ticket.created' ? e.client.id : undefined,
-      clientTier: e.type === 'ticket.created' ? e.client.tier : undefined,
-      tier: e.type === 'escalated' ? e.toTier : e.type === 'ownership.taken' ? e.tier : undefined,
-      channel: e.type === 'escalated' ? e.channel : undefined,
-      tag: e.type === 'tag.added' || e.type === 'tag.removed' ? e.tag : undefined,
-      status: e.type === 'client.update' ? e.status : undefined,
-      etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
-      queue: e.queue,
-    },
+    id: e.id,
+    ticketId: e.ticketId,
+    type: e.type,
+    t: Date.parse(e.at),
+    actorId: e.actor?.id,
+    role: e.actor?.role,
+    severity: e.type === 'ticket.created' || e.type === 'severity.changed' ? e.severity : undefined,
+    clientId: e.type === 'ticket.created' ? e.client.id : undefined,
+    clientTier: e.type === 'ticket.created' ? e.client.tier : undefined,
+    tier: e.type === 'escalated' ? e.toTier : e.type === 'ownership.taken' ? e.tier : undefined,
+    channel: e.type === 'escalated' ? e.channel : undefined,
+    tag: e.type === 'tag.added' || e.type === 'tag.removed' ? e.tag : undefined,
+    status: e.type === 'client.update' ? e.status : undefined,
+    etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
+    queue: e.queue,
   };
 }
 
@@ -117,4 +117,56 @@ export function sameCanonical(a: unknown, b: unknown): boolean {
 /** Orders a ticket's events by `at`, ties by `id` (RULES.md section 2). */
 export function compareEvents(a: TicketEvent, b: TicketEvent): number {
   return a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The compact form's fields, in the order `packEvent` writes them. */
+const PACKED = [
+  'id',
+  'ticketId',
+  'type',
+  't',
+  'actorId',
+  'role',
+  'severity',
+  'clientId',
+  'clientTier',
+  'tier',
+  'channel',
+  'tag',
+  'status',
+  'etr',
+  'queue',
+] as const satisfies readonly (keyof TicketEvent)[];
+
+/**
+ * A validated event as one line of text (a JSON array in `PACKED` order): a batch audit spills
+ * events to disk in this form and reads them back without validating them again.
+ */
+export function packEvent(ev: TicketEvent): string {
+  const values: unknown[] = new Array(PACKED.length);
+  for (let i = 0; i < PACKED.length; i++) values[i] = ev[PACKED[i] as keyof TicketEvent] ?? null;
+  return JSON.stringify(values);
+}
+
+/** The event `packEvent` wrote. */
+export function unpackEvent(text: string): TicketEvent {
+  const v = JSON.parse(text) as (string | number | null)[];
+  const at = (i: number) => v[i] ?? undefined;
+  return {
+    id: v[0] as string,
+    ticketId: v[1] as string,
+    type: v[2] as TicketEvent['type'],
+    t: v[3] as number,
+    actorId: at(4) as string | undefined,
+    role: at(5) as TicketEvent['role'],
+    severity: at(6) as TicketEvent['severity'],
+    clientId: at(7) as string | undefined,
+    clientTier: at(8) as TicketEvent['clientTier'],
+    tier: at(9) as TicketEvent['tier'],
+    channel: at(10) as TicketEvent['channel'],
+    tag: at(11) as string | undefined,
+    status: at(12) as string | undefined,
+    etr: at(13) as number | undefined,
+    queue: at(14) as string | undefined,
+  };
 }

@@ -2,7 +2,7 @@
  * The weekly report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
-import { duration } from '../engine/explain';
+import { duration } from '../text/duration';
 import { noun } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
 import { TALLY_COLUMNS } from './render';

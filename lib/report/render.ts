@@ -1,8 +1,9 @@
 /** The weekly report as JSON, CSV (one row per obligation) and Markdown. */
 
 import { stringify } from 'csv-stringify/sync';
-import { duration, explain } from '../engine/explain';
+import { explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
+import { duration } from '../text/duration';
 import { counted } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
 

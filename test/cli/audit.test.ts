@@ -308,6 +308,15 @@ describe('an audit of any size: events spilled to buckets, output merged from so
     },
   );
 
+  it('an audit thread that runs out of its heap says so and what to do, exit status 2', async () => {
+    const r = await cli(['audit', '--events', events(), '--threads', '2'], undefined, {
+      ESCALATION_AUDITOR_THREAD_MEMORY_MB: '2',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/an audit thread needed more than its 2 MB .*run again with --threads 1/);
+  });
+
   it('JSON keeps every breach in order and adds the runs of missed windows; text shows each run as one row', async () => {
     const args = ['audit', '--events', events(), '--as-of', '2026-03-20T00:00:00Z'];
     const doc = JSON.parse((await cli([...args, '--format', 'json'], undefined, SPILL)).stdout);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explain } from '../../../lib/engine/explain';
-import { DEFAULT_POLICY, PolicyConfig } from '../../../lib/policy/schema';
+import { RULE_IDS, type Rule, ruleById } from '../../../lib/engine/rules';
+import { DEFAULT_POLICY, type Policy, PolicyConfig, type RuleId } from '../../../lib/policy/schema';
 import {
   at,
   audit,
@@ -509,6 +510,31 @@ describe('the policy drives every number', () => {
       'client-update breached 2026-03-02T11:30:00.000Z',
       'client-update pending 2026-03-02T12:30:00.000Z',
     ]);
+  });
+
+  it('titles every rule with the policy’s own numbers', () => {
+    const title = (policy: Policy, id: string) => (ruleById.get(id as RuleId) as Rule).title(policy);
+    expect(RULE_IDS.map((id) => title(DEFAULT_POLICY, id))).toEqual([
+      'Incident Report Form filed within 5 min',
+      'L2 paged by page or phone within 5 min',
+      'L3 engaged through incident_system within 15 min',
+      'L3 took ownership within 30 min',
+      'Client updated every 2 h with status and ETR',
+      'Troubleshooting documented before escalating',
+      'Tagged Escalate-L2 within 5 min',
+      'L2 resolved or handed to L3 within 2 working days',
+      'L2 stays the client communicator after handing to L3',
+    ]);
+    const tuned = PolicyConfig.parse({
+      rules: {
+        'client-update': { everyMinutes: 90 },
+        'l2-resolution': { workingDays: 1 },
+        'l2-paged': { channels: ['phone'] },
+      },
+    });
+    expect(title(tuned, 'client-update')).toBe('Client updated every 1 h 30 min with status and ETR');
+    expect(title(tuned, 'l2-resolution')).toBe('L2 resolved or handed to L3 within 1 working day');
+    expect(title(tuned, 'l2-paged')).toBe('L2 paged by phone within 5 min');
   });
 });
 
