@@ -4,7 +4,6 @@
  * `report FILE WEEK` runs the real `report` command (HTML, discarded). Prints {ms, maxRssMb}.
  */
 import { Writable } from 'node:stream';
-import { audit } from '../cli/audit';
 import { eachLine, openSource } from '../cli/lines';
 import { reportCommand } from '../cli/report';
 
@@ -34,11 +33,31 @@ if (mode === 'bare') {
   const code = await reportCommand({ week: asOf, events: file, format: 'html' }, sink);
   if (code !== 0) throw new Error(`report exited ${code}`);
 } else {
-  const code = await audit(
-    { events: file, asOf, format: format as 'json' | 'text', progress: false, threads: Number(threads) },
-    sink,
-  );
-  if (code !== 0) throw new Error(`audit exited ${code}`);
+  // the built command itself (dist/, what the bin runs), its output counted and discarded
+  const bundle = '../dist/main.mjs';
+  const { main } = (await import(bundle)) as { main: (argv: string[]) => Promise<void> };
+  process.stdout.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
+    sink.write(chunk);
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof process.stdout.write;
+  await main([
+    'node',
+    'escalation-auditor',
+    'audit',
+    '--events',
+    file,
+    '--as-of',
+    asOf,
+    '--format',
+    format,
+    '--threads',
+    threads,
+    '--no-progress',
+  ]);
+  if (process.exitCode) throw new Error(`audit exited ${process.exitCode}`);
 }
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, events, breaches })}\n`);
+const report = `${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, events, breaches })}\n`;
+process.stderr.write(report);

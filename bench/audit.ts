@@ -1,5 +1,5 @@
 /** The batch audit against the bare read + JSON.parse + group-by-ticket loop, on 1M events. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultThreads } from '../cli/audit';
@@ -25,15 +25,18 @@ export function measure(
   const script = join(import.meta.dirname, 'audit-run.ts');
   // the bare loop holds every parsed line: give it the heap it needs (the audit runs with the default)
   const heap = mode === 'bare' ? ['--max-old-space-size=20000'] : [];
-  const out = execFileSync(
+  // the figures come on standard error: standard output is the command's, counted and discarded
+  const r = spawnSync(
     process.execPath,
     [...heap, '--import', 'tsx', script, mode, file, asOf, String(threads), format],
     {
       encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 1 << 20,
     },
   );
-  return JSON.parse(out) as Run;
+  if (r.status !== 0) throw new Error(`${mode} run failed: ${r.stderr}`);
+  return JSON.parse(r.stderr.trim().split('\n').pop() as string) as Run;
 }
 
 /** The generated export of `tickets` tickets (made once, then reused). */

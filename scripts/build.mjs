@@ -2,7 +2,7 @@
 // two worker threads it starts), split into chunks so that `--help` loads only the parser.
 // Packages stay imports of node_modules. `npm ci` runs this through `prepare`; so do the tests
 // (test/support/build.ts) and `npm run bench`, so the bin never runs a stale build.
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -10,8 +10,14 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(root, 'dist');
 
+/**
+ * Builds into a fresh folder and swaps it in, so that a command already running (or starting)
+ * never sees a half-written or half-deleted dist/.
+ */
 export async function buildCli() {
-  await rm(DIST, { recursive: true, force: true });
+  const next = `${DIST}.next-${process.pid}`;
+  const old = `${DIST}.old-${process.pid}`;
+  await rm(next, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
     // the workers are found next to the code that starts them: new URL('./x.mjs', import.meta.url)
@@ -20,7 +26,7 @@ export async function buildCli() {
       'shard-worker': 'cli/shard-worker.ts',
       'dynalite-thread': 'lib/adapters/dynamodb/dynalite-thread.mjs',
     },
-    outdir: DIST,
+    outdir: next,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
     bundle: true,
@@ -32,6 +38,11 @@ export async function buildCli() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  await rename(DIST, old).catch((err) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await rename(next, DIST);
+  await rm(old, { recursive: true, force: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli();

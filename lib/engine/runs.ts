@@ -7,6 +7,9 @@
 import { ruleById } from './rules';
 import type { Breach } from './types';
 
+/** What grouping needs of a breach: the engine's breaches and the weekly report's both have it. */
+type Missed = Pick<Breach, 'ticketId' | 'rule' | 'severity' | 'startAt' | 'dueAt'>;
+
 export interface MissedRun {
   readonly ticketId: string;
   readonly rule: Breach['rule'];
@@ -20,24 +23,23 @@ export interface MissedRun {
 }
 
 /** One line of a readable breach list: a single breach, or a run of missed windows. */
-export type BreachRow =
-  | { readonly breach: Breach; readonly run?: undefined }
+export type BreachRow<B extends Missed = Breach> =
+  | { readonly breach: B; readonly run?: undefined }
   | { readonly breach?: undefined; readonly run: MissedRun };
 
-/** The due time a row is listed at. */
-export const rowDueAt = (row: BreachRow): number => (row.run ? row.run.firstDueAt : row.breach.dueAt);
+const dueOf = <B extends Missed>(row: BreachRow<B>): number => (row.run ? row.run.firstDueAt : row.breach.dueAt);
 
 /**
- * One ticket's breaches (in due order) as rows: consecutive missed windows of a cadence rule
- * become one run; everything else stays a row of its own.
+ * One ticket's breaches (in due order) as rows, in due order: consecutive missed windows of a
+ * cadence rule become one run; everything else stays a row of its own.
  */
-export function breachRows(breaches: readonly Breach[]): BreachRow[] {
-  const rows: BreachRow[] = [];
-  let run: Breach[] = [];
+export function breachRows<B extends Missed>(breaches: readonly B[]): BreachRow<B>[] {
+  const rows: BreachRow<B>[] = [];
+  let run: B[] = [];
   const close = () => {
-    if (run.length === 1) rows.push({ breach: run[0] as Breach });
-    else if (run.length > 1) {
-      const first = run[0] as Breach;
+    const first = run[0];
+    if (first && run.length === 1) rows.push({ breach: first });
+    else if (first) {
       rows.push({
         run: {
           ticketId: first.ticketId,
@@ -46,23 +48,21 @@ export function breachRows(breaches: readonly Breach[]): BreachRow[] {
           count: run.length,
           startAt: first.startAt,
           firstDueAt: first.dueAt,
-          lastDueAt: (run[run.length - 1] as Breach).dueAt,
+          lastDueAt: (run[run.length - 1] as B).dueAt,
         },
       });
     }
     run = [];
   };
-  const cadence = breaches.filter((b) => ruleById.get(b.rule)?.kind === 'cadence');
-  for (const b of cadence) {
+  for (const b of breaches) {
+    if (ruleById.get(b.rule)?.kind !== 'cadence') {
+      rows.push({ breach: b });
+      continue;
+    }
     const last = run[run.length - 1];
     if (last && (last.rule !== b.rule || b.startAt !== last.dueAt)) close();
     run.push(b);
   }
   close();
-  for (const b of breaches) if (ruleById.get(b.rule)?.kind !== 'cadence') rows.push({ breach: b });
-  return rows.sort((x, y) => rowDueAt(x) - rowDueAt(y));
+  return rows.sort((x, y) => dueOf(x) - dueOf(y));
 }
-
-/** The runs alone (2 or more consecutive missed windows), for the JSON document. */
-export const missedRuns = (breaches: readonly Breach[]): MissedRun[] =>
-  breachRows(breaches).flatMap((r) => (r.run ? [r.run] : []));

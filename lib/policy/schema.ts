@@ -110,6 +110,14 @@ export const PolicyConfig = z.strictObject({
   /** Client tiers expected to raise critical tickets; others are reported as findings. */
   criticalClientTiers: z.array(z.enum(['enterprise', 'standard'])).default(['enterprise']),
   calendar: CalendarConfig.prefault({}),
+  /**
+   * Where a ticket is seen in the helpdesk, `{id}` standing for the ticket id (e.g.
+   * `https://acme.zendesk.com/agent/tickets/{id}`): the report links every ticket it names.
+   */
+  ticketUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => u.includes('{id}') || u.includes('%7Bid%7D'), 'must contain {id}, where the ticket id goes')
+    .optional(),
   rules: RulesConfig,
   /** Pre-breach warnings to on-call, `leadMinutes` before a due time; off unless set. */
   warnings: z

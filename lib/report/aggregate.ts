@@ -74,6 +74,8 @@ export interface ReportBreach {
   readonly ticketId: string;
   readonly rule: RuleId;
   readonly severity: Severity | undefined;
+  /** When its clock started (for a missed update window, where the window opened). */
+  readonly startAt: number;
   readonly dueAt: number;
   readonly explanation: string;
 }
@@ -95,7 +97,12 @@ export interface WeeklyReport {
    * the week's end if that is earlier, unless asked for.
    */
   readonly asOf: number;
-  readonly policy: { readonly id: string; readonly version: string; readonly timeZone: string };
+  readonly policy: {
+    readonly id: string;
+    readonly version: string;
+    readonly timeZone: string;
+    readonly ticketUrl?: string;
+  };
   readonly tickets: number;
   readonly total: Tally;
   readonly byRule: Readonly<Record<RuleId, Tally>>;
@@ -228,7 +235,12 @@ export function aggregateWeek(
   return {
     week,
     asOf,
-    policy: { id: policy.id, version: policy.version, timeZone: zone },
+    policy: {
+      id: policy.id,
+      version: policy.version,
+      timeZone: zone,
+      ...(policy.ticketUrl ? { ticketUrl: policy.ticketUrl } : {}),
+    },
     tickets: ticketsInWeek.size,
     total: tally(obligations, retractedOnes),
     byRule,
@@ -241,6 +253,7 @@ export function aggregateWeek(
         ticketId: o.ticketId,
         rule: o.rule,
         severity: o.severity,
+        startAt: o.startAt,
         dueAt: o.dueAt,
         explanation: explain(o, policy),
       })),

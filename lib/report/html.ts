@@ -2,9 +2,12 @@
  * The weekly report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
+
+import { ruleById } from '../engine/rules';
+import { breachRows } from '../engine/runs';
 import { duration } from '../text/duration';
-import { noun } from '../text/plural';
-import type { Group, Tally, WeeklyReport } from './aggregate';
+import { counted, noun } from '../text/plural';
+import type { Group, ReportBreach, Tally, WeeklyReport } from './aggregate';
 import { TALLY_COLUMNS } from './render';
 
 const esc = (s: string) =>
@@ -13,6 +16,8 @@ const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}
 const time = (ms: number | null) => (ms === null ? '–' : duration(ms));
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+/** A table cell that names its column, so that a narrow screen can show it as a labelled line. */
+const cell = (label: string, html: string) => `<td data-label="${esc(label)}">${html}</td>`;
 const colour = (x: number | null) =>
   x === null ? '#9aa5b1' : x >= 0.95 ? '#2f9e44' : x >= 0.8 ? '#f08c00' : '#e03131';
 
@@ -59,12 +64,13 @@ function trendColumns(trend: WeeklyReport['trend']): string {
 
 function tallyTable(rows: [string, Tally][]): string {
   const head = ['', ...TALLY_COLUMNS];
+  const [due, met, breached, retracted, compliance, nearMisses, median, p90] = TALLY_COLUMNS;
   const body = rows
     .map(
       ([name, t]) =>
-        `<tr><th scope="row">${esc(name)}</th><td>${t.due}</td><td>${t.met}</td><td>${t.breached}</td><td>${t.retracted}</td>` +
-        `<td style="color:${colour(t.compliance)};font-weight:bold">${pct(t.compliance)}</td><td>${t.nearMisses}</td>` +
-        `<td>${time(t.timeToEvidence.median)}</td><td>${time(t.timeToEvidence.p90)}</td></tr>`,
+        `<tr><th scope="row">${esc(name)}</th>${cell(due, String(t.due))}${cell(met, String(t.met))}${cell(breached, String(t.breached))}${cell(retracted, String(t.retracted))}` +
+        `<td data-label="${compliance}" style="color:${colour(t.compliance)};font-weight:bold">${pct(t.compliance)}</td>${cell(nearMisses, String(t.nearMisses))}` +
+        `${cell(median, time(t.timeToEvidence.median))}${cell(p90, time(t.timeToEvidence.p90))}</tr>`,
     )
     .join('');
   return `<table><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
@@ -77,15 +83,73 @@ function groups(title: string, what: string, of: readonly Group[]): string {
   return `<h2>${title}</h2>\n${complianceBars(rows.slice(0, 12), what)}\n${tallyTable(rows)}`;
 }
 
+/** The report's ticket link, when the policy names where tickets are seen. */
+function ticketLink(r: WeeklyReport, ticketId: string): string {
+  const url = r.policy.ticketUrl?.replace(/\{id\}|%7Bid%7D/g, encodeURIComponent(ticketId));
+  return url ? `<a href="${esc(url)}">${esc(ticketId)}</a>` : esc(ticketId);
+}
+
+/** The breaches grouped by ticket, most breaches first; consecutive missed windows as one row. */
+function breachesByTicket(r: WeeklyReport): string {
+  const byTicket = new Map<string, ReportBreach[]>();
+  for (const b of r.breaches) {
+    const list = byTicket.get(b.ticketId) ?? [];
+    if (!list.length) byTicket.set(b.ticketId, list);
+    list.push(b);
+  }
+  const tickets = [...byTicket].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1));
+  const body = tickets
+    .map(([ticketId, breaches]) => {
+      const rows = breachRows(breaches)
+        .map((row) => {
+          if (row.run) {
+            const missing = ruleById.get(row.run.rule)?.missing ?? 'missed';
+            const what = `${row.run.count} missed windows in a row, due ${stamp(row.run.firstDueAt)} to ${stamp(row.run.lastDueAt)}: ${missing} from ${stamp(row.run.startAt)}`;
+            return `<tr>${cell('Due', esc(stamp(row.run.firstDueAt)))}${cell('Rule', esc(row.run.rule))}${cell('What happened', esc(what))}</tr>`;
+          }
+          const b = row.breach;
+          return `<tr>${cell('Due', esc(stamp(b.dueAt)))}${cell('Rule', esc(b.rule))}${cell('What happened', esc(b.explanation))}</tr>`;
+        })
+        .join('');
+      const severity = breaches[0]?.severity ?? '–';
+      return `<tbody><tr class="ticket"><th scope="rowgroup" colspan="3">${ticketLink(r, ticketId)} · ${esc(severity)} · ${counted(breaches.length, 'breach', 'breaches')}</th></tr>${rows}</tbody>`;
+    })
+    .join('');
+  return `<table class="breaches"><thead><tr><th scope="col">Due</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead>${body}</table>`;
+}
+
+/** "▼ 3.1 points on 2026-W09, 12 more breaches": the week against the one before it. */
+function weekOverWeek(r: WeeklyReport): string {
+  const previous = r.trend[r.trend.length - 2];
+  // nothing was due the week before: there is nothing to compare with
+  if (!previous || previous.due === 0) return '';
+  const parts: string[] = [];
+  if (previous.compliance !== null && r.total.compliance !== null) {
+    const points = 100 * (r.total.compliance - previous.compliance);
+    parts.push(
+      Math.abs(points) < 0.05
+        ? 'compliance unchanged'
+        : `compliance ${points > 0 ? '▲' : '▼'} ${Math.abs(points).toFixed(1)} points`,
+    );
+  }
+  const more = r.total.breached - previous.breached;
+  parts.push(
+    more === 0 ? 'as many breaches' : `${counted(Math.abs(more), 'breach', 'breaches')} ${more > 0 ? 'more' : 'fewer'}`,
+  );
+  return `<p class="wow">Against ${esc(previous.week)}: ${parts.join(', ')}.</p>`;
+}
+
+const DEFINITIONS = `<h2>How to read this report</h2>
+<dl>
+<dt>Due</dt><dd>An obligation falls due in the week when its deadline does; it is counted once judged: met or breached by the as-of time. Obligations still running at the as-of time are listed as open, not counted.</dd>
+<dt>Compliance</dt><dd>Met obligations divided by those due (met + breached).</dd>
+<dt>Near miss</dt><dd>Met in the last 10 % of the time allowed (e.g. a form filed after 4.5 of its 5 minutes).</dd>
+<dt>Time to evidence</dt><dd>From the clock start (the ticket becoming critical, the escalation, the last update) to the event that met the obligation, for the met ones: the median and the 90th percentile.</dd>
+<dt>Retracted</dt><dd>Alerted live as a breach, then met by evidence that was delivered late: counted as met, listed apart.</dd>
+</dl>`;
+
 export function reportHtml(r: WeeklyReport): string {
   const rules = Object.entries(r.byRule) as [string, Tally][];
-  const breaches = r.breaches
-    .map(
-      (b) =>
-        `<tr><td>${esc(stamp(b.dueAt))}</td><td>${esc(b.ticketId)}</td>` +
-        `<td>${esc(b.severity ?? '–')}</td><td>${esc(b.rule)}</td><td>${esc(b.explanation)}</td></tr>`,
-    )
-    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -93,12 +157,20 @@ export function reportHtml(r: WeeklyReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(r.policy.id)} compliance, week ${esc(r.week.id)}</title>
 <style>
-body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2933;max-width:980px;margin:24px auto;padding:0 16px;line-height:1.4}
+body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2933;max-width:980px;margin:24px auto;padding:0 16px;line-height:1.4;overflow-wrap:anywhere}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #e4e7eb;padding-bottom:4px}
 .summary{display:flex;gap:16px;flex-wrap:wrap;margin:16px 0}.card{border:1px solid #e4e7eb;border-radius:6px;padding:10px 16px;min-width:120px}
-.card b{display:block;font-size:22px}.muted{color:#52606d}
+.card b{display:block;font-size:22px}.muted{color:#52606d}.wow{font-weight:bold}
+svg{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}
-thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}
+thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}.breaches td:last-child{white-space:normal}
+tr.ticket th{background:#fbfcfd;padding-top:12px}dt{font-weight:bold}dd{margin:0 0 8px 0}
+@media (max-width:640px){
+body{margin:12px auto;padding:0 10px}
+table,thead,tbody,tr,th,td{display:block}thead{display:none}td:nth-child(-n+3){white-space:normal}
+tr{border-bottom:1px solid #e4e7eb;padding:4px 0}td{border:0;padding:2px 4px}
+td[data-label]::before{content:attr(data-label) ": ";font-weight:bold;color:#52606d}
+}
 </style>
 </head>
 <body>
@@ -112,6 +184,7 @@ thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}
 <div class="card"><b>${r.tickets}</b>${noun(r.tickets, 'ticket')}</div>
 ${r.retracted.total ? `<div class="card"><b>${r.retracted.total}</b>retracted ${noun(r.retracted.total, 'alert')}</div>` : ''}
 </div>
+${weekOverWeek(r)}
 <h2>Compliance by rule</h2>
 ${complianceBars(rules.filter(([, t]) => t.due > 0))}
 <h2>Trend</h2>
@@ -123,10 +196,11 @@ ${tallyTable(Object.entries(r.bySeverity) as [string, Tally][])}
 ${groups('By team or queue', 'team', r.byQueue)}
 ${groups('By agent', 'agent', r.byAgent)}
 <h2>Breaches (${r.breaches.length})</h2>
-${r.breaches.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead><tbody>${breaches}</tbody></table>` : '<p>None.</p>'}
+${r.breaches.length ? breachesByTicket(r) : '<p>None.</p>'}
 <h2>Open at the as-of (${r.open.length})</h2>
-${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr><td>${esc(stamp(o.dueAt))}</td><td>${esc(o.ticketId)}</td><td>${esc(o.severity ?? '–')}</td><td>${esc(o.rule)}</td><td>${esc(o.explanation)}</td></tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
-${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${esc(f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}
+${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Severity', esc(o.severity ?? '–'))}${cell('Rule', esc(o.rule))}${cell('Where it stands', esc(o.explanation))}</tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
+${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${ticketLink(r, f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}
+${DEFINITIONS}
 </body>
 </html>
 `;

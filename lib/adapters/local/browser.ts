@@ -25,7 +25,8 @@ export async function launchChromium(): Promise<Browser> {
   const { default: packaged } = await import('@sparticuz/chromium');
   return chromium.launch({
     executablePath: await packaged.executablePath(),
-    args: [...packaged.args, ...QUIET],
+    // its Lambda flags, but several pages: in one process, closing a page would end the browser
+    args: [...packaged.args.filter((a) => a !== '--single-process'), ...QUIET],
     headless: true,
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../lib/adapters/local/browser';
 import { weeklyReport } from '../../../lib/app/weekly';
-import { DEFAULT_POLICY } from '../../../lib/policy/schema';
+import { DEFAULT_POLICY, PolicyConfig } from '../../../lib/policy/schema';
 import { isoWeek } from '../../../lib/report/aggregate';
 import { reportHtml } from '../../../lib/report/html';
 import { exampleShard } from '../../support/example';
@@ -45,12 +45,61 @@ describe('the HTML report in headless Chromium', () => {
     expect(box?.width).toBeGreaterThan(600);
     const teams = page.locator('h2:has-text("By team or queue") ~ table').first().locator('tbody tr');
     expect(await teams.count()).toBe(2);
-    // the breach table lists every breach, with the engine's explanations
-    const rows = page.locator('h2:has-text("Breaches") + table').locator('tbody tr');
-    expect(await rows.count()).toBe(report.breaches.length);
-    expect(await rows.first().textContent()).toContain(
-      'Incident Report Form filed 10:07, 2 min after the 10:05 deadline',
+    // the breaches, grouped by ticket (most first), each with the engine's explanation; runs of
+    // missed update windows as one row
+    const table = page.locator('h2:has-text("Breaches") + table');
+    const tickets = new Set(report.breaches.map((b) => b.ticketId));
+    expect(await table.locator('tr.ticket').count()).toBe(tickets.size);
+    const rows = await table.locator('tbody tr:not(.ticket)').allTextContents();
+    expect(rows.length).toBeLessThan(report.breaches.length);
+    expect(rows.some((t) => /\d+ missed windows in a row, due /.test(t))).toBe(true);
+    expect(rows.join('\n')).toContain('Incident Report Form filed 10:07, 2 min after the 10:05 deadline');
+    expect(await table.locator('tr.ticket').first().textContent()).toMatch(/^T-\d+ · P\d · \d+ breaches$/);
+    // the example has no week before to compare with; the definitions of what it counts
+    expect(await page.locator('p.wow').count()).toBe(0);
+    for (const term of ['Compliance', 'Near miss', 'Time to evidence']) {
+      expect(await page.locator('dt', { hasText: term }).count(), term).toBe(1);
+    }
+  });
+
+  it.each([
+    [1024, 'desktop'],
+    [400, 'phone'],
+  ])('at %i px (%s) no content is cut off or wider than the screen', async (width) => {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    await page.setContent(html, { waitUntil: 'load' });
+    // run in the page (a string: the test's own type check knows no DOM)
+    const overflow = (await page.evaluate(`(() => {
+      const limit = document.documentElement.clientWidth;
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > limit + 0.5)
+        .map((e) => e.tagName);
+      return { scroll: document.documentElement.scrollWidth, limit, wide };
+    })()`)) as { scroll: number; limit: number; wide: string[] };
+    expect(overflow.wide).toEqual([]);
+    expect(overflow.scroll).toBeLessThanOrEqual(width);
+    await page.close();
+  });
+
+  it('compares the week with the one before it', async () => {
+    const withPrevious = {
+      ...report,
+      trend: [
+        ...report.trend.slice(0, -2),
+        { week: '2026-W09', due: 100, breached: 30, compliance: 0.7 },
+        report.trend[report.trend.length - 1] as (typeof report.trend)[number],
+      ],
+    };
+    expect(reportHtml(withPrevious)).toContain(
+      '<p class="wow">Against 2026-W09: compliance ▼ 10.4 points, 16 breaches more.</p>',
     );
+  });
+
+  it('links every ticket it names when the policy says where tickets are seen', async () => {
+    const policy = PolicyConfig.parse({ ticketUrl: 'https://acme.zendesk.com/agent/tickets/{id}' });
+    const linked = reportHtml(await weeklyReport(shard, policy, week, { asOf: week.end }));
+    expect(linked).toContain('<a href="https://acme.zendesk.com/agent/tickets/T-1002">T-1002</a>');
+    expect(() => PolicyConfig.parse({ ticketUrl: 'https://acme.zendesk.com/agent/tickets/' })).toThrow(/\{id\}/);
   });
 
   it('escapes what it shows', () => {
@@ -61,6 +110,7 @@ describe('the HTML report in headless Chromium', () => {
           ticketId: '<script>alert(1)</script>',
           rule: 'incident-form',
           severity: 'P1',
+          startAt: week.start,
           dueAt: week.start,
           explanation: 'x & y',
         },
