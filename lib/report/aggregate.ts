@@ -70,7 +70,8 @@ export interface Group extends Tally {
   readonly name: string;
 }
 
-export interface ReportBreach {
+/** An obligation as the report lists it: a breach, or one still open at the as-of time. */
+export interface ReportItem {
   readonly ticketId: string;
   readonly rule: RuleId;
   readonly severity: Severity | undefined;
@@ -80,15 +81,15 @@ export interface ReportBreach {
   readonly explanation: string;
 }
 
-/** An obligation whose clock was running at the report's as-of time: not a breach (yet). */
-export interface ReportOpen {
-  readonly ticketId: string;
-  readonly rule: RuleId;
-  readonly severity: Severity | undefined;
-  readonly startAt: number;
-  readonly dueAt: number;
-  readonly explanation: string;
-}
+const item = (o: Obligation, policy: Policy): ReportItem => ({
+  ticketId: o.ticketId,
+  rule: o.rule,
+  severity: o.severity,
+  startAt: o.startAt,
+  dueAt: o.dueAt,
+  explanation: explain(o, policy),
+});
+const byDueTicket = (a: Obligation, b: Obligation) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1);
 
 export interface WeeklyReport {
   readonly week: Week;
@@ -111,7 +112,7 @@ export interface WeeklyReport {
   readonly byQueue: readonly Group[];
   /** Per agent (see Obligation.agent), when events name their actors; most breaches first. */
   readonly byAgent: readonly Group[];
-  readonly breaches: readonly ReportBreach[];
+  readonly breaches: readonly ReportItem[];
   readonly findings: readonly Finding[];
   /** Breaches alerted while live and retracted on late evidence (not counted as breaches). */
   readonly retracted: { readonly total: number; readonly byRule: Readonly<Partial<Record<RuleId, number>>> };
@@ -125,7 +126,7 @@ export interface WeeklyReport {
   /** Every judged obligation due in the week (the CSV). */
   readonly obligations: readonly Obligation[];
   /** Obligations still open at the as-of time (their clocks started in or before the week), soonest due first. */
-  readonly open: readonly ReportOpen[];
+  readonly open: readonly ReportItem[];
 }
 
 /** A report's as-of time: the one asked for, else now, or the week's end if that is earlier. */
@@ -193,21 +194,12 @@ export function aggregateWeek(
   };
   // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
   const all = audits.flatMap((a) => a.obligations).filter((o) => judged(o) && o.dueAt <= asOf);
-  const open: ReportOpen[] = audits
+  const open: ReportItem[] = audits
     .flatMap((a) => a.obligations)
     .filter((o) => o.status === 'pending' && o.startAt < Math.min(asOf, week.end) && o.dueAt >= week.start)
-    .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1))
-    .map((o) => ({
-      ticketId: o.ticketId,
-      rule: o.rule,
-      severity: o.severity,
-      startAt: o.startAt,
-      dueAt: o.dueAt,
-      explanation: explain(o, policy),
-    }));
-  const obligations = all
-    .filter((o) => within(o, week))
-    .sort((a, b) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1));
+    .sort(byDueTicket)
+    .map((o) => item(o, policy));
+  const obligations = all.filter((o) => within(o, week)).sort(byDueTicket);
   // which obligations those are, found once for every tally below
   const keys = new Set(retractedInWeek.map(breachKey));
   const retractedOnes = new Set(
@@ -247,16 +239,7 @@ export function aggregateWeek(
     bySeverity,
     byQueue: groupBy(obligations, (o) => o.queue, NO_QUEUE, retractedOnes),
     byAgent: groupBy(obligations, (o) => o.agent, NO_AGENT, retractedOnes),
-    breaches: obligations
-      .filter((o) => o.status === 'breached')
-      .map((o) => ({
-        ticketId: o.ticketId,
-        rule: o.rule,
-        severity: o.severity,
-        startAt: o.startAt,
-        dueAt: o.dueAt,
-        explanation: explain(o, policy),
-      })),
+    breaches: obligations.filter((o) => o.status === 'breached').map((o) => item(o, policy)),
     findings: audits.flatMap((a) => a.findings).filter((f) => ticketsInWeek.has(f.ticketId)),
     retracted,
     trend,

@@ -7,7 +7,7 @@ import { ruleById } from '../engine/rules';
 import { breachRows } from '../engine/runs';
 import { duration } from '../text/duration';
 import { counted, noun } from '../text/plural';
-import type { Group, ReportBreach, Tally, WeeklyReport } from './aggregate';
+import type { Group, ReportItem, Tally, WeeklyReport } from './aggregate';
 import { TALLY_COLUMNS } from './render';
 
 const esc = (s: string) =>
@@ -91,7 +91,7 @@ function ticketLink(r: WeeklyReport, ticketId: string): string {
 
 /** The breaches grouped by ticket, most breaches first; consecutive missed windows as one row. */
 function breachesByTicket(r: WeeklyReport): string {
-  const byTicket = new Map<string, ReportBreach[]>();
+  const byTicket = new Map<string, ReportItem[]>();
   for (const b of r.breaches) {
     const list = byTicket.get(b.ticketId) ?? [];
     if (!list.length) byTicket.set(b.ticketId, list);

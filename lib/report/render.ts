@@ -5,7 +5,7 @@ import { explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
 import { duration } from '../text/duration';
 import { counted } from '../text/plural';
-import type { Group, Tally, WeeklyReport } from './aggregate';
+import type { Group, ReportItem, Tally, WeeklyReport } from './aggregate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -94,6 +94,15 @@ const table = (head: string[], rows: string[][]) =>
     .map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)
     .join('\n');
 
+/** A table of breaches or open obligations, one row each, soonest due first. */
+const items = (list: readonly ReportItem[], what: string) =>
+  list.length
+    ? table(
+        ['Due', 'Ticket', 'Severity', 'Rule', what],
+        list.map((o) => [iso(o.dueAt), o.ticketId, o.severity ?? '-', o.rule, o.explanation]),
+      )
+    : 'None.';
+
 export function reportMarkdown(r: WeeklyReport): string {
   const head = ['', ...TALLY_COLUMNS];
   const groups = (title: string, of: readonly Group[]) =>
@@ -139,21 +148,11 @@ export function reportMarkdown(r: WeeklyReport): string {
     '',
     '## Breaches',
     '',
-    r.breaches.length
-      ? table(
-          ['Due', 'Ticket', 'Severity', 'Rule', 'What happened'],
-          r.breaches.map((b) => [iso(b.dueAt), b.ticketId, b.severity ?? '-', b.rule, b.explanation]),
-        )
-      : 'None.',
+    items(r.breaches, 'What happened'),
     '',
     `## Open at ${iso(r.asOf)} (not yet due; not counted)`,
     '',
-    r.open.length
-      ? table(
-          ['Due', 'Ticket', 'Severity', 'Rule', 'Where it stands'],
-          r.open.map((o) => [iso(o.dueAt), o.ticketId, o.severity ?? '-', o.rule, o.explanation]),
-        )
-      : 'None.',
+    items(r.open, 'Where it stands'),
     '',
     ...(r.findings.length
       ? ['## Findings (for review, not breaches)', '', ...r.findings.map((f) => `- ${f.ticketId}: ${f.message}`), '']
