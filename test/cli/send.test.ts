@@ -42,30 +42,16 @@ describe('escalation-auditor send to a running serve', () => {
   beforeAll(async () => {
     ({ url, output } = await serve(['--memory', '--grace', '0', '--mapping', join(EXAMPLES, 'mapping.yaml')]));
   });
+  const send = (source: string, file: string, ...extra: string[]) =>
+    cli(['send', '--url', url, '--source', source, '--file', file, ...extra]);
   const ticket = async (id: string) => (await fetch(`${url}/tickets/${id}`)).json() as Promise<Ticket>;
 
   it('signs as Zendesk (timestamped base64) and PagerDuty (v1 hex): the walk-through breaches and retracts', async () => {
-    const zd = await cli([
-      'send',
-      '--url',
-      url,
-      '--source',
-      'zendesk',
-      '--file',
-      join(EXAMPLES, 'webhooks/zendesk-ticket-created.json'),
-    ]);
+    const zd = await send('zendesk', join(EXAMPLES, 'webhooks/zendesk-ticket-created.json'));
     expect(zd).toMatchObject({ code: 0, stdout: expect.stringMatching(/^request 1: 200 2 accepted · 0 duplicates/) });
     // created 7 minutes ago with nothing done: the form and the page are overdue at once
     await until(() => /BREACH ZD-5158 l2-paged/.test(output()) || undefined, 10);
-    const pd = await cli([
-      'send',
-      '--url',
-      url,
-      '--source',
-      'pagerduty',
-      '--file',
-      join(EXAMPLES, 'webhooks/pagerduty-incident-triggered.json'),
-    ]);
+    const pd = await send('pagerduty', join(EXAMPLES, 'webhooks/pagerduty-incident-triggered.json'));
     expect(pd).toMatchObject({ code: 0, stdout: expect.stringMatching(/^request 1: 200 1 accepted/) });
     // paged 5 minutes ago, within the 5 minutes allowed: the alert is retracted
     await until(() => /RETRACTED ZD-5158 l2-paged/.test(output()) || undefined, 10);
@@ -73,30 +59,17 @@ describe('escalation-auditor send to a running serve', () => {
     expect(t.history.map((e) => e.type)).toEqual(['ticket.created', 'tag.added', 'escalated']);
     expect(t.obligations.find((o) => o.rule === 'l2-paged')?.status).toBe('met');
     // the same file again is a redelivery of the same PagerDuty event id, at another time: a conflict, not a copy
-    const again = await cli([
-      'send',
-      '--url',
-      url,
-      '--source',
+    const again = await send(
       'pagerduty',
-      '--file',
       join(EXAMPLES, 'webhooks/pagerduty-incident-triggered.json'),
       '--format',
       'json',
-    ]);
+    );
     expect(JSON.parse(again.stdout)).toMatchObject({ request: 1, status: 200, body: { accepted: 0 } });
   });
 
   it('signs as Jira (X-Hub-Signature) with a delivery identifier', async () => {
-    const r = await cli([
-      'send',
-      '--url',
-      url,
-      '--source',
-      'jira',
-      '--file',
-      join(EXAMPLES, 'webhooks/jira-issue-created.json'),
-    ]);
+    const r = await send('jira', join(EXAMPLES, 'webhooks/jira-issue-created.json'));
     expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^request 1: 200 1 accepted/) });
     const t = await ticket('SUP-42');
     expect(t.history[0]).toMatchObject({
@@ -107,17 +80,7 @@ describe('escalation-auditor send to a running serve', () => {
   });
 
   it('sends canonical JSON Lines in batches, and exits 1 with the reason when a request is refused', async () => {
-    const r = await cli([
-      'send',
-      '--url',
-      url,
-      '--source',
-      'canonical',
-      '--file',
-      join(EXAMPLES, 'export.jsonl'),
-      '--batch',
-      '50',
-    ]);
+    const r = await send('canonical', join(EXAMPLES, 'export.jsonl'), '--batch', '50');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(4); // 166 lines
     const secrets = join(dir, 'secrets.yaml');
