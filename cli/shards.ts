@@ -50,8 +50,9 @@ class WorkerShard implements ShardHandle {
   constructor(index: number, shards: number, opts: ShardOptions) {
     this.worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), {
       workerData: { index, shards, opts },
-      // a heap limit makes the thread collect its garbage instead of growing into it
-      resourceLimits: { maxOldGenerationSizeMb: LIMITS.threadMemoryMb },
+      // spilling, a heap limit makes the thread collect its garbage instead of growing into it; in
+      // memory, the input's size (at most LIMITS.inMemoryBytes) bounds the thread already
+      ...(opts.buckets > 0 ? { resourceLimits: { maxOldGenerationSizeMb: LIMITS.threadMemoryMb } } : {}),
     });
     this.worker.on('message', (msg: Reply) => {
       if (msg.kind === 'ack') {

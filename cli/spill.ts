@@ -31,7 +31,7 @@ export const LIMITS = {
   inMemoryBytes: Number(process.env.ESCALATION_AUDITOR_IN_MEMORY_BYTES ?? 160 * 2 ** 20),
   /** About this much input per event bucket. */
   bucketBytes: Number(process.env.ESCALATION_AUDITOR_BUCKET_BYTES ?? 32 * 2 ** 20),
-  /** The heap of each audit thread: it collects its garbage instead of growing into free memory. */
+  /** The heap of each audit thread of a spilled audit: it collects its garbage instead of growing into free memory. */
   threadMemoryMb: Number(process.env.ESCALATION_AUDITOR_THREAD_MEMORY_MB ?? 384),
   /** Output records kept in memory before a sorted chunk of them goes to disk. */
   chunkRecords: Number(process.env.ESCALATION_AUDITOR_CHUNK_RECORDS ?? 50_000),

@@ -310,6 +310,7 @@ describe('an audit of any size: events spilled to buckets, output merged from so
 
   it('an audit thread that runs out of its heap says so and what to do, exit status 2', async () => {
     const r = await cli(['audit', '--events', events(), '--threads', '2'], undefined, {
+      ...SPILL,
       ESCALATION_AUDITOR_THREAD_MEMORY_MB: '2',
     });
     expect(r.code).toBe(2);
