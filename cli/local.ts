@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dynamoClient, type LocalDynamo, startDynalite } from '../lib/adapters/dynamodb/local';
 import { DynamoStore, ensureTable } from '../lib/adapters/dynamodb/store';
+import { lockFolder } from './folder-lock';
 
 export const TABLE = 'escalation-auditor';
 
@@ -11,18 +12,28 @@ export interface LocalStore {
   close(): Promise<void>;
 }
 
-/** Opens the embedded store: `data` is a folder for dynalite's LevelDB files, or undefined for memory. */
-export async function openLocalStore(data: string | undefined): Promise<LocalStore> {
+/**
+ * Opens the embedded store: `data` is a folder for dynalite's LevelDB files, or undefined for
+ * memory. `command` takes the folder: a second process on it is refused, naming the first.
+ */
+export async function openLocalStore(data: string | undefined, command: string): Promise<LocalStore> {
   if (data) await mkdir(data, { recursive: true });
-  const engine = await startDynalite({ thread: true, ...(data ? { path: data } : {}) });
-  const client = dynamoClient(engine);
-  const ticketDirectory = await ensureTable(client, TABLE);
-  return {
-    store: new DynamoStore({ client, table: TABLE, ticketDirectory }),
-    engine,
-    close: async () => {
-      client.destroy();
-      await engine.close();
-    },
-  };
+  const release = data ? lockFolder(data, command) : () => {};
+  try {
+    const engine = await startDynalite({ thread: true, ...(data ? { path: data } : {}) });
+    const client = dynamoClient(engine);
+    const ticketDirectory = await ensureTable(client, TABLE);
+    return {
+      store: new DynamoStore({ client, table: TABLE, ticketDirectory }),
+      engine,
+      close: async () => {
+        client.destroy();
+        await engine.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

@@ -76,8 +76,14 @@ Stop it with Ctrl-C.`,
       const { serve } = await import('./serve');
       const running = await serve(opts);
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        const stop = (signal: string) => () => {
+          process.stderr.write(
+            `escalation-auditor: ${signal}: stopping (answering requests in flight, flushing writes)\n`,
+          );
+          resolve();
+        };
+        process.once('SIGINT', stop('SIGINT'));
+        process.once('SIGTERM', stop('SIGTERM'));
         // a dead store is no service: stop, so that a supervisor starts it again
         void running.failed.then((err) => {
           process.stderr.write(`escalation-auditor: the embedded store stopped (${err.message}); exiting\n`);
@@ -86,6 +92,7 @@ Stop it with Ctrl-C.`,
         });
       });
       await running.close();
+      process.stderr.write('escalation-auditor: stopped\n');
     });
 
   cli

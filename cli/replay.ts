@@ -18,7 +18,7 @@ export async function replayCommand(opts: ReplayOptions): Promise<number> {
   const from = parseAsOf(opts.from, '--from');
   const to = opts.to ? parseAsOf(opts.to, '--to') : Date.now();
   const mapping = await loadMappingFile(opts.mapping);
-  const local = await openLocalStore(opts.data);
+  const local = await openLocalStore(opts.data, 'replay');
   const progress = new Progress();
   try {
     const summary = await replayArchive(from, to, { store: local.store, mapping, secrets: {} }, (s) =>

@@ -67,7 +67,7 @@ async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) 
     const shard = await readExport(opts.events, opts);
     return typeof shard === 'number' ? shard : use(shard);
   }
-  const local = await openLocalStore(opts.data ?? '.data');
+  const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {
     return await use(storeTickets(local.store));
   } finally {

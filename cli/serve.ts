@@ -16,6 +16,7 @@ import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadSecretsFile, type Secrets } from './config';
 import { openLocalStore } from './local';
+import { UsageError } from './options';
 
 export interface ServeOptions {
   port: number;
@@ -46,7 +47,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   const mapping = await loadMappingFile(opts.mapping);
   const secrets: Secrets = opts.secrets ? await loadSecretsFile(opts.secrets) : devSecrets();
   const data = opts.memory ? undefined : (opts.data ?? '.data');
-  const local = await openLocalStore(data);
+  const local = await openLocalStore(data, 'serve');
   // serve is the embedded table's only writer: tickets are kept in memory, writes group-committed
   const store = new ExclusiveStore(local.store);
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
@@ -94,7 +95,15 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     stats,
     changed,
   });
-  const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody });
+  const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody }).catch(
+    async (err: NodeJS.ErrnoException) => {
+      await local.close();
+      if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+      throw new UsageError(
+        `cannot listen on ${opts.host}:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; stop what holds it, or pass --port`,
+      );
+    },
+  );
   live.deps = { store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
   timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
   // after a crash, tickets changed just before it may not have been reconciled: the archive of the

@@ -118,4 +118,43 @@ describe('escalation-auditor serve and replay', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('zendesk.severity.values.URGENT');
   });
+
+  it('one process per data folder; a port in use says so; SIGINT stops gracefully and says so', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'ea-lock-'));
+    const first = await serve(['--data', data]);
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, ...args], (err, _out, stderr) =>
+          resolve({ code: (err?.code as number) ?? 0, stderr }),
+        ),
+      );
+    const pid = first.child.pid as number;
+    for (const args of [
+      ['serve', '--data', data, '--port', '0'],
+      ['report', '--week', '2026-W10', '--data', data],
+      ['replay', '--from', '2026-03-01T00:00:00Z', '--data', data],
+    ]) {
+      const r = await run(args);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toBe(
+        `escalation-auditor: serve (pid ${pid}) holds ${data}: stop it, or pass --data with another folder\n`,
+      );
+    }
+    const port = new URL(first.url).port;
+    const busy = await run(['serve', '--memory', '--port', port]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use; stop what holds it, or pass --port`),
+    );
+    let stderr = '';
+    first.child.stderr?.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    first.child.kill('SIGINT');
+    expect(await stopped(first.child)).toBe(0);
+    expect(stderr).toContain('SIGINT: stopping');
+    expect(stderr).toContain('escalation-auditor: stopped');
+    // the folder is free again: a report opens it
+    expect((await run(['report', '--week', '2026-W10', '--data', data])).code).toBe(0);
+  });
 });
