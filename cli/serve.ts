@@ -42,9 +42,21 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/** Loopback addresses and names: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
 export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
+  if (!opts.secrets && !isLoopback(opts.host)) {
+    // the development secret is published: anyone who can reach the port could post events
+    throw new UsageError(
+      `--host ${opts.host} can be reached from other machines, and every source would be signed with the published development secret; pass --secrets FILE with real secrets, or listen on 127.0.0.1`,
+    );
+  }
   const secrets: Secrets = opts.secrets ? await loadSecretsFile(opts.secrets) : devSecrets();
   const data = opts.memory ? undefined : (opts.data ?? '.data');
   const local = await openLocalStore(data, 'serve');

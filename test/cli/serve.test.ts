@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isLoopback } from '../../cli/serve';
 import { DEV_SECRET } from '../../lib/sources/secrets';
 import { BIN, serve, until } from '../support/cli';
 import { signed, zendeskEvent } from '../support/webhooks';
@@ -156,5 +157,17 @@ describe('escalation-auditor serve and replay', () => {
     expect(stderr).toContain('escalation-auditor: stopped');
     // the folder is free again: a report opens it
     expect((await run(['report', '--week', '2026-W10', '--data', data])).code).toBe(0);
+  });
+
+  it('refuses to listen off loopback with the published development secret', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'serve', '--memory', '--host', '0.0.0.0', '--port', '0'], (err, _out, stderr) =>
+        resolve({ code: (err?.code as number) ?? 0, stderr }),
+      ),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--host 0\.0\.0\.0 can be reached from other machines.*pass --secrets FILE/);
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.5', '::', 'example.com'].some(isLoopback)).toBe(false);
   });
 });
