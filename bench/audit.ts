@@ -39,17 +39,24 @@ export function measure(
   return JSON.parse(r.stderr.trim().split('\n').pop() as string) as Run;
 }
 
-/** The generated export of `tickets` tickets (made once, then reused). */
-export async function exportFile(tickets = 100_000): Promise<string> {
+/** A generated export, made once by `write` and then reused (the generator's version is in its name). */
+async function generated(
+  name: string,
+  write: (file: string, tickets: number, week: number) => Promise<number>,
+  tickets: number,
+): Promise<string> {
   mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `export-${tickets}-v${GENERATOR_VERSION}.jsonl`);
+  const file = join(OUT, `${name}-${tickets}-v${GENERATOR_VERSION}.jsonl`);
   if (!existsSync(file)) {
     const t = performance.now();
-    const n = await writeExport(file, tickets, WEEK);
+    const n = await write(file, tickets, WEEK);
     console.log(`generated ${n.toLocaleString('en-US')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   return file;
 }
+
+/** The generated export of `tickets` tickets. */
+export const exportFile = (tickets = 100_000): Promise<string> => generated('export', writeExport, tickets);
 
 export async function benchAudit(tickets = 100_000): Promise<void> {
   const file = await exportFile(tickets);
@@ -86,17 +93,8 @@ export async function benchAudit(tickets = 100_000): Promise<void> {
   );
 }
 
-/** The heavy mix's export of `tickets` tickets (about ten events each), made once, then reused. */
-async function heavyFile(tickets: number): Promise<string> {
-  mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `heavy-${tickets}-v${GENERATOR_VERSION}.jsonl`);
-  if (!existsSync(file)) {
-    const t = performance.now();
-    const n = await writeHeavyExport(file, tickets, WEEK);
-    console.log(`generated ${n.toLocaleString('en-US')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  return file;
-}
+/** The heavy mix's export of `tickets` tickets (about ten events each). */
+const heavyFile = (tickets: number): Promise<string> => generated('heavy', writeHeavyExport, tickets);
 
 /**
  * The audit of the heavy mix at 1M, 3M and 10M events: JSON and text, each against the bare loop

@@ -102,6 +102,19 @@ export function ticketEvents(n: number, start: number, rnd: () => number, heavy 
   return out;
 }
 
+/** Writes events as JSON Lines in blocks of about 1 MiB, waiting when the stream asks to. */
+async function writeSorted(out: NodeJS.WritableStream, events: readonly Raw[]): Promise<void> {
+  let buffer = '';
+  for (const e of events) {
+    buffer += `${e.json}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out as NodeJS.EventEmitter, 'drain');
+      buffer = '';
+    }
+  }
+  if (buffer && !out.write(buffer)) await once(out as NodeJS.EventEmitter, 'drain');
+}
+
 /**
  * Writes `tickets` tickets starting over the week from `weekStart`, ordered by time, and returns
  * the number of events.
@@ -114,15 +127,8 @@ export async function writeExport(path: string, tickets: number, weekStart: numb
   }
   all.sort((a, b) => a.t - b.t);
   const out = createWriteStream(path);
-  let buffer = '';
-  for (const e of all) {
-    buffer += `${e.json}\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await once(out, 'drain');
-      buffer = '';
-    }
-  }
-  out.end(buffer);
+  await writeSorted(out, all);
+  out.end();
   await once(out, 'finish');
   return all.length;
 }
@@ -146,15 +152,7 @@ export async function writeHeavyExport(path: string, tickets: number, weekStart:
       for (const e of ticketEvents(n, starts[n - 1] as number, rnd, true)) block.push(e);
     }
     block.sort((a, b) => a.t - b.t);
-    let buffer = '';
-    for (const e of block) {
-      buffer += `${e.json}\n`;
-      if (buffer.length > 1 << 20) {
-        if (!out.write(buffer)) await once(out, 'drain');
-        buffer = '';
-      }
-    }
-    if (!out.write(buffer)) await once(out, 'drain');
+    await writeSorted(out, block);
     events += block.length;
   }
   out.end();
