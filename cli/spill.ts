@@ -41,7 +41,6 @@ export const LIMITS = {
 export class SortedSpill {
   private buffer: Keyed[] = [];
   private readonly files: string[] = [];
-  private written = 0;
 
   constructor(
     private readonly dir: () => string,
@@ -71,12 +70,7 @@ export class SortedSpill {
       closeSync(fd);
     }
     this.files.push(file);
-    this.written += this.buffer.length;
     this.buffer = [];
-  }
-
-  get size(): number {
-    return this.written + this.buffer.length;
   }
 
   finish(): Chunk[] {

@@ -8,7 +8,7 @@ import type { TicketEvent } from '../events/parse';
 import type { Policy, RuleId } from '../policy/schema';
 import { evaluateTicket } from './evaluate';
 import { RULE_IDS } from './rules';
-import type { Breach, Finding, ObligationStatus, TicketAudit } from './types';
+import type { Finding, ObligationStatus, TicketAudit } from './types';
 
 export type RuleTally = Record<ObligationStatus, number>;
 
@@ -32,12 +32,6 @@ const emptyTally = (): Record<RuleId, RuleTally> =>
     RuleId,
     RuleTally
   >;
-
-/** Breaches in the audit's order: by due time, then ticket, then rule (the catalogue's order). */
-export const byDueTicketRule = (a: Breach, b: Breach): number =>
-  a.dueAt - b.dueAt ||
-  (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0) ||
-  RULE_IDS.indexOf(a.rule) - RULE_IDS.indexOf(b.rule);
 
 const byTicket = (a: Finding, b: Finding) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
