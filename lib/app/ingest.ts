@@ -10,6 +10,18 @@ import type { Mapping } from '../sources/mapping';
 import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
 import { counted } from '../text/plural';
 
+const DAY = 86_400_000;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text, or undefined when its bytes are not valid UTF-8 (never replaced silently). */
+function utf8(body: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface IngestDeps {
   readonly store: Store;
   readonly mapping: Mapping;
@@ -17,6 +29,8 @@ export interface IngestDeps {
   readonly secrets: Readonly<Partial<Record<SourceName, readonly string[]>>>;
   /** How far a signed timestamp may be from now (Zendesk); default 5 minutes. */
   readonly toleranceMs?: number;
+  /** How far after the request's receipt an event's `at` may lie (a sender's clock off); default 24 h. */
+  readonly futureMarginMs?: number;
   readonly now?: () => number;
   readonly newId?: () => string;
   /** Told which tickets changed, after their events are stored (timers hook in here). */
@@ -86,15 +100,22 @@ export async function translateAndStore(
     return { status: 400, body: { error: 'invalid', reason: error, ...(issues ? { issues } : {}), requestId: raw.id } };
   };
 
-  const parsed = source.parse(req.body.toString('utf8'));
+  const text = utf8(req.body);
+  if (text === undefined) return refuse('body: not valid UTF-8; send the payload UTF-8 encoded');
+  const parsed = source.parse(text);
   if (!parsed.ok) return refuse(parsed.error);
+  const latest = req.receivedAt + (deps.futureMarginMs ?? DAY);
   const translated = safely(() => source.translate(parsed.payload, req, deps.mapping));
   const valid: CanonicalEvent[] = [];
   const issues: string[] = [];
   const unmapped = [...translated.unmapped];
   translated.events.forEach((candidate, i) => {
     const r = CanonicalEvent.safeParse(candidate);
-    if (r.success) valid.push(r.data);
+    if (r.success && Date.parse(r.data.at) > latest) {
+      const why = `${r.data.at} is more than ${(latest - req.receivedAt) / 3_600_000} h after the request was received (${new Date(req.receivedAt).toISOString()}); check the sender's clock`;
+      if (source.strict) issues.push(`events[${i}].at: ${why}`);
+      else unmapped.push(`translated event ${i}: at ${why}`);
+    } else if (r.success) valid.push(r.data);
     else if (source.strict) issues.push(describeIssues(r.error.issues, { under: `events[${i}]` }));
     else unmapped.push(`translated event ${i} is invalid: ${describeIssues(r.error.issues)}`);
   });

@@ -23,16 +23,25 @@ export type Channel = z.infer<typeof Channel>;
 /** RFC 3339 timestamp with `Z` or a numeric offset. */
 export const Timestamp = z.iso.datetime({ offset: true });
 
+/**
+ * A name that is shown to people (ids, queues, tags): no control characters, so that a newline
+ * or an escape sequence in it can never forge a line of an alert, a log or a report.
+ */
+const printable = z
+  .string()
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters (a newline, a tab, an escape)');
+const identifier = printable.min(1).max(256);
+
 const common = {
-  id: z.string().min(1).max(256),
-  ticketId: z.string().min(1).max(256),
+  id: identifier,
+  ticketId: identifier,
   at: Timestamp,
-  actor: z.object({ id: z.string().optional(), role: Role.optional() }).optional(),
+  actor: z.object({ id: printable.max(256).optional(), role: Role.optional() }).optional(),
   /**
    * An extension to RULES.md section 1, ignored by every rule: the helpdesk queue or team the
    * ticket is in as of this change (from the mapping), so the weekly report can group by it.
    */
-  queue: z.string().min(1).max(256).optional(),
+  queue: identifier.optional(),
 };
 
 /** Unknown fields are accepted and ignored (stripped); a raw-payload archive keeps them where needed. */
@@ -42,15 +51,15 @@ const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 export const CanonicalEvent = z.discriminatedUnion('type', [
   event('ticket.created', {
     severity: Severity,
-    client: z.object({ id: z.string(), tier: z.enum(CLIENT_TIERS) }),
+    client: z.object({ id: printable.max(256), tier: z.enum(CLIENT_TIERS) }),
   }),
   event('severity.changed', { severity: Severity }),
   event('incident_form.created', {}),
   event('escalated', { toTier: Tier, channel: Channel }),
   event('ownership.taken', { tier: Tier }),
   event('troubleshooting.documented', {}),
-  event('tag.added', { tag: z.string() }),
-  event('tag.removed', { tag: z.string() }),
+  event('tag.added', { tag: printable.max(256) }),
+  event('tag.removed', { tag: printable.max(256) }),
   event('client.update', { status: z.string().optional(), etr: Timestamp.optional() }),
   event('ticket.resolved', {}),
   event('ticket.reopened', {}),

@@ -58,6 +58,25 @@ describe('canonical events', () => {
     expect(error(value)).toContain(field);
   });
 
+  it('refuses control characters in the fields people read (ids, queue, client, tag), naming the field', () => {
+    const base = { id: 'e-1', ticketId: 'T-1', at: '2026-03-02T10:00:00Z' };
+    const created = { ...base, type: 'ticket.created', severity: 'P1', client: { id: 'acme', tier: 'enterprise' } };
+    for (const [value, field] of [
+      [{ ...created, ticketId: 'T-1\r\nBREACH' }, 'ticketId'],
+      [{ ...created, id: 'e\u0000' }, 'id'],
+      [{ ...created, queue: 'EMEA\t2' }, 'queue'],
+      [{ ...created, client: { id: 'ac\u009bme', tier: 'enterprise' } }, 'client.id'],
+      [{ ...base, type: 'tag.added', tag: 'Escalate\u001b-L2' }, 'tag'],
+    ] as const) {
+      const r = parseEvent(value);
+      expect(r.ok, field).toBe(false);
+      expect(r.ok ? '' : r.error, field).toMatch(
+        new RegExp(`^${field.replace('.', '\\.')}: must not contain control characters`),
+      );
+    }
+    expect(parseEvent({ ...created, ticketId: 'T-1 ✓ Ünïcode' }).ok).toBe(true);
+  });
+
   it('refuses what is not an object, and text that is not JSON', () => {
     expect(error(42)).toMatch(/Invalid input/);
     const r = parseLine('{"id": ');

@@ -2,9 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOURCES } from '../../../lib/sources';
 import { startApi, type TestApi } from '../../support/api';
 import { dynalite, type Engine } from '../../support/dynamo';
-import { jiraEvent, pagerDutyEvent, signed, zendeskEvent } from '../../support/webhooks';
+import { jiraEvent, pagerDutyEvent, SECRET, signed, zendeskEvent } from '../../support/webhooks';
 
 let engine: Engine;
 let api: TestApi;
@@ -96,6 +97,39 @@ describe('POST /webhooks/canonical', () => {
     ]);
     const notJson = await post('canonical', '{"id": ');
     expect(notJson).toMatchObject({ status: 400, json: { reason: expect.stringMatching(/not valid JSON/) } });
+  });
+
+  it('refuses control characters in printed fields, invalid UTF-8, and an `at` far past the receipt, naming what', async () => {
+    const forged = await post('canonical', { ...created('h-1', 'T-H'), ticketId: 'T-H\nRETRACTED T-9 incident-form' });
+    expect(forged.status).toBe(400);
+    expect(forged.json.issues).toEqual([
+      expect.stringMatching(/^events\[0\]\.ticketId: must not contain control characters/),
+    ]);
+    const escaped = await post('canonical', { ...created('h-2', 'T-H'), actor: { id: 'ana\u001b[31m' } });
+    expect(escaped.json.issues).toEqual([
+      expect.stringMatching(/^events\[0\]\.actor\.id: must not contain control characters/),
+    ]);
+    // bytes that are not UTF-8 are refused, never replaced by U+FFFD
+    const bytes = Buffer.concat([
+      Buffer.from('{"id":"h-3","ticketId":"T-'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('","type":"ticket.resolved","at":"2026-03-02T10:00:00Z"}'),
+    ]);
+    const invalid = await api.post('/webhooks/canonical', bytes, SOURCES.canonical.sign(bytes, SECRET, Date.now()));
+    expect(invalid).toMatchObject({
+      status: 400,
+      json: { reason: 'body: not valid UTF-8; send the payload UTF-8 encoded' },
+    });
+    // a day and more ahead of the receipt: a sender's clock, not a ticket to park
+    const future = await post('canonical', created('h-4', 'T-H', new Date(Date.now() + 25 * 3_600_000).toISOString()));
+    expect(future.status).toBe(400);
+    expect(future.json.issues).toEqual([
+      expect.stringMatching(/^events\[0\]\.at: .* is more than 24 h after the request was received/),
+    ]);
+    expect(
+      (await post('canonical', created('h-5', 'T-H', new Date(Date.now() + 3_600_000).toISOString()))).status,
+    ).toBe(200);
+    expect((await api.get('/tickets/T-H')).json.history).toHaveLength(1);
   });
 
   it('refuses bad, missing and foreign signatures with 401', async () => {
