@@ -156,6 +156,20 @@ Examples:
     });
 
   cli
+    .command('unmapped')
+    .description('List the archived webhook requests the mapping could not read, with the reasons (stop serve first).')
+    .option('--data <dir>', 'folder of the embedded store', '.data')
+    .option('--since <time>', 'received at or after this RFC 3339 time (default: the last 24 hours)')
+    .addOption(
+      new Option('--limit <n>', 'show at most this many, newest first').default(100).argParser(integer(1, 100_000)),
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { unmappedCommand } = await import('./unmapped');
+      process.exitCode = await unmappedCommand(opts);
+    });
+
+  cli
     .command('policy')
     .description("Print the effective policy: a policy file's values laid over CS-POL-001's defaults.")
     .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')

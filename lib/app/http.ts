@@ -2,12 +2,16 @@
  * The one HTTP surface, hosted by the ingest Lambda (API Gateway HTTP API) and by `serve`:
  *   POST /webhooks/{canonical|zendesk|jira|pagerduty}
  *   GET  /tickets/{id}
+ *   GET  /unmapped             what the mapping could not read in the last 24 h (from the archive)
  *   GET  /healthz
  * Bad input gets a 4xx that says what is wrong; only a failing dependency gives a 5xx (503, so
  * that senders retry), and nothing half-written stays behind.
  */
 import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
 import { type TicketDeps, ticketView } from './tickets';
+import { unmappedRequests } from './unmapped';
+
+const DAY = 86_400_000;
 
 export interface HttpRequest {
   readonly method: string;
@@ -86,6 +90,10 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Re
       return { status: 400, body: { error: 'invalid', reason: 'the ticket id is not valid percent-encoding' } };
     }
     return allow('GET') ?? ticketView(id, deps);
+  }
+  if (root === 'unmapped' && arg === undefined) {
+    const now = deps.now?.() ?? Date.now();
+    return allow('GET') ?? { status: 200, body: await unmappedRequests(deps.store, now - DAY, now + 1) };
   }
   return { status: 404, body: { error: 'not found', reason: `no route ${req.method} ${req.path}` } };
 }

@@ -175,7 +175,7 @@ describe('escalation-auditor audit', () => {
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain('--skip-invalid');
     expect(audit.stdout).toMatch(/--events <file>\s+\(required\)/);
-    for (const command of ['serve', 'report', 'replay', 'send', 'policy']) {
+    for (const command of ['serve', 'report', 'replay', 'send', 'policy', 'unmapped']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
     }

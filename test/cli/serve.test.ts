@@ -130,6 +130,9 @@ describe('escalation-auditor serve and replay', () => {
         ),
       );
     const pid = first.child.pid as number;
+    // a vendor payload this serve has no mapping for: kept and reported as unmapped
+    const { body, headers } = signed('zendesk', zendeskEvent('ticket.created'), { secret: DEV_SECRET });
+    expect((await fetch(`${first.url}/webhooks/zendesk`, { method: 'POST', body, headers })).status).toBe(200);
     for (const args of [
       ['serve', '--data', data, '--port', '0'],
       ['report', '--week', '2026-W10', '--data', data],
@@ -157,6 +160,17 @@ describe('escalation-auditor serve and replay', () => {
     expect(stderr).toContain('escalation-auditor: stopped');
     // the folder is free again: a report opens it
     expect((await run(['report', '--week', '2026-W10', '--data', data])).code).toBe(0);
+    // what the mapping could not read is listed from the folder's archive (serve has stopped)
+    const listed = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'unmapped', '--data', data, '--format', 'json'], (err, stdout) =>
+        resolve({ code: (err?.code as number) ?? 0, stdout }),
+      ),
+    );
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({
+      total: 1,
+      requests: [{ source: 'zendesk', unmapped: [expect.stringMatching(/no zendesk section/)] }],
+    });
   });
 
   it('refuses to listen off loopback with the published development secret', async () => {

@@ -177,6 +177,19 @@ describe('vendor webhooks', () => {
     expect(kept).toHaveLength(1);
     expect(kept[0]?.outcome?.unmapped).toEqual(['priority null has no severity in the mapping']);
     expect(JSON.parse(kept[0]?.body as string).id).toBe('zd-unmapped');
+    // and found again: GET /unmapped lists the last day's, newest first, with reasons and request ids
+    const listed = await api.get('/unmapped');
+    expect(listed.status).toBe(200);
+    const requests = listed.json.requests as { requestId: string; source: string; unmapped: string[] }[];
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        requestId: r.json.requestId,
+        source: 'zendesk',
+        unmapped: ['priority null has no severity in the mapping'],
+      }),
+    );
+    expect(listed.json.total).toBeGreaterThanOrEqual(requests.length);
+    expect((await api.post('/unmapped', '')).status).toBe(405);
   });
 
   it('jira: an issue with its delivery identifier; a retry is a duplicate', async () => {
