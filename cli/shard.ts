@@ -111,7 +111,6 @@ export class Shard implements TicketSource {
       else {
         // validated once: the bucket keeps the compact form, read back without a second check
         if (r.event.t > this.log.latest) this.log.latest = r.event.t;
-        // the compact form, read back without a second validation
         this.buckets.add(bucketOf(r.event.ticketId, this.shards, this.buckets.count), packEvent(r.event));
       }
     }

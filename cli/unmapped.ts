@@ -11,17 +11,18 @@ export interface UnmappedOptions {
   format: 'text' | 'json';
 }
 
-const DAY = 86_400_000;
-
 export async function unmappedCommand(
   opts: UnmappedOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const to = Date.now() + 1;
-  const from = opts.since ? parseAsOf(opts.since, '--since') : to - DAY;
+  const since = opts.since === undefined ? undefined : parseAsOf(opts.since, '--since');
   const local = await openLocalStore(opts.data, 'unmapped');
   try {
-    const summary = await unmappedRequests(local.store, from, to, opts.limit);
+    const summary = await unmappedRequests(local.store, {
+      now: Date.now(),
+      limit: opts.limit,
+      ...(since === undefined ? {} : { since }),
+    });
     if (opts.format === 'json') {
       out.write(`${JSON.stringify(summary, null, 2)}\n`);
       return 0;

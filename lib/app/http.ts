@@ -11,8 +11,6 @@ import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
 import { type TicketDeps, ticketView } from './tickets';
 import { unmappedRequests } from './unmapped';
 
-const DAY = 86_400_000;
-
 export interface HttpRequest {
   readonly method: string;
   /** The path without the query string, still percent-encoded. */
@@ -93,7 +91,7 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Re
   }
   if (root === 'unmapped' && arg === undefined) {
     const now = deps.now?.() ?? Date.now();
-    return allow('GET') ?? { status: 200, body: await unmappedRequests(deps.store, now - DAY, now + 1) };
+    return allow('GET') ?? { status: 200, body: await unmappedRequests(deps.store, { now }) };
   }
   return { status: 404, body: { error: 'not found', reason: `no route ${req.method} ${req.path}` } };
 }

@@ -24,10 +24,18 @@ export type UnmappedSummary = {
   readonly requests: readonly UnmappedRequest[];
 };
 
-export async function unmappedRequests(store: Store, from: number, to: number, limit = 100): Promise<UnmappedSummary> {
+/** How far back a listing looks unless told otherwise. */
+const DEFAULT_WINDOW_MS = 86_400_000;
+
+/** The requests received from `since` (default: a day before `now`) up to `now`, the newest `limit`. */
+export async function unmappedRequests(
+  store: Store,
+  { now, since = now - DEFAULT_WINDOW_MS, limit = 100 }: { now: number; since?: number; limit?: number },
+): Promise<UnmappedSummary> {
   const newest: UnmappedRequest[] = [];
   let total = 0;
-  for await (const raw of store.archived(from, to)) {
+  // `archived` takes [from, to): up to and including now
+  for await (const raw of store.archived(since, now + 1)) {
     const o = raw.outcome;
     if (!o || (o.unmapped.length === 0 && !o.invalid)) continue;
     total++;
@@ -41,5 +49,5 @@ export async function unmappedRequests(store: Store, from: number, to: number, l
     // the archive comes oldest first: keep only the last `limit`
     if (newest.length > limit) newest.shift();
   }
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), total, requests: newest.reverse() };
+  return { from: new Date(since).toISOString(), to: new Date(now).toISOString(), total, requests: newest.reverse() };
 }

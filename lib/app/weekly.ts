@@ -12,13 +12,19 @@ import type { TicketAudit } from '../engine/types';
 import type { TicketEvent } from '../events/parse';
 import type { Policy } from '../policy/schema';
 import type { Notice, ReportSink, Store } from '../ports';
-import { aggregateWeek, previousWeeks, reportAsOf, type Week, type WeeklyReport } from '../report/aggregate';
+import {
+  aggregateWeek,
+  previousWeeks,
+  reportAsOf,
+  TREND_WEEKS,
+  type Week,
+  type WeeklyReport,
+} from '../report/aggregate';
 import { reportHtml } from '../report/html';
 import { reportCsv, reportJson } from '../report/render';
 import { counted } from '../text/plural';
 import { compact } from './tickets';
 
-export const TREND_WEEKS = 4;
 /** Tickets read from the store at once: enough to hide a round trip, few enough to bound memory. */
 const READ_CONCURRENCY = 16;
 

@@ -134,6 +134,9 @@ export function reportAsOf(week: Week, now: number, requested?: number): number 
   return requested ?? Math.min(now, week.end);
 }
 
+/** The weeks before the report's own that its trend shows. */
+export const TREND_WEEKS = 4;
+
 export interface AggregateOptions {
   /** The time the audits were taken as of (see `reportAsOf`). */
   readonly asOf: number;
@@ -182,7 +185,7 @@ export function aggregateWeek(
   audits: readonly TicketAudit[],
   policy: Policy,
   week: Week,
-  { asOf, trendWeeks = 4, retractions = [] }: AggregateOptions,
+  { asOf, trendWeeks = TREND_WEEKS, retractions = [] }: AggregateOptions,
 ): WeeklyReport {
   const zone = policy.calendar.timeZone;
   const retractedInWeek = retractions.filter((n) => n.kind === 'breach' && n.dueAt >= week.start && n.dueAt < week.end);
