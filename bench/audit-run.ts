@@ -1,11 +1,14 @@
 /**
  * One measured run in a fresh process: `bare FILE` reads, JSON.parses and groups the lines by
  * ticket; `audit FILE` runs the real `audit` command on the same file (JSON output, discarded);
- * `report FILE WEEK` runs the real `report` command (HTML, discarded). Prints {ms, maxRssMb}.
+ * `report FILE WEEK` runs the real `report` command (HTML, discarded), `report-store FOLDER WEEK`
+ * the same on the embedded store's data folder, `report-lambda FOLDER WEEK` the report Lambda's
+ * use case on that folder, served by another process, 10 ms per request. Prints {ms, maxRssMb}.
  */
 import { Writable } from 'node:stream';
 import { eachLine, openSource } from '../cli/lines';
 import { reportCommand } from '../cli/report';
+import { reportLikeLambda } from './report-lambda';
 
 const [mode, file, asOf, threads, format = 'json'] = process.argv.slice(2) as [string, string, string, string, string?];
 // discards the output, counting the breaches of a JSON document as it passes
@@ -29,9 +32,12 @@ if (mode === 'bare') {
     if (list) list.push(e);
     else tickets.set(e.ticketId, [e]);
   });
-} else if (mode === 'report') {
-  const code = await reportCommand({ week: asOf, events: file, format: 'html' }, sink);
+} else if (mode === 'report' || mode === 'report-store') {
+  const from = mode === 'report' ? { events: file } : { data: file };
+  const code = await reportCommand({ week: asOf, ...from, format: 'html' }, sink);
   if (code !== 0) throw new Error(`report exited ${code}`);
+} else if (mode === 'report-lambda') {
+  await reportLikeLambda(file, asOf);
 } else {
   // the built command itself (dist/, what the bin runs), its output counted and discarded
   const bundle = '../dist/main.mjs';

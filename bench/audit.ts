@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultThreads } from '../cli/audit';
 import { GENERATOR_VERSION, writeExport, writeHeavyExport } from './generate';
 
-const OUT = join(import.meta.dirname, 'out');
+export const OUT = join(import.meta.dirname, 'out');
 const WEEK = Date.parse('2026-03-02T00:00:00Z');
 const AS_OF = '2026-03-16T00:00:00Z';
 
@@ -16,11 +16,11 @@ interface Run {
 }
 
 export function measure(
-  mode: 'bare' | 'audit' | 'report',
+  mode: 'bare' | 'audit' | 'report' | 'report-store' | 'report-lambda',
   file: string,
   threads = 1,
   asOf = AS_OF,
-  format = mode === 'report' ? 'html' : 'json',
+  format = mode.startsWith('report') ? 'html' : 'json',
 ): Run {
   const script = join(import.meta.dirname, 'audit-run.ts');
   // the bare loop holds every parsed line: give it the heap it needs (the audit runs with the default)

@@ -1,14 +1,19 @@
 /** `escalation-auditor report`: one week's compliance report from an export. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly';
 import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
-import { reportCsv, reportJson, reportMarkdown } from '../lib/report/render';
+import { reportCsvChunks, reportJson, reportMarkdown } from '../lib/report/render';
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
 import { loadPolicyFile } from './config';
 import { eachLine, openSource } from './lines';
+import { bucketsFor } from './load';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
 import { Shard } from './shard';
@@ -39,22 +44,18 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const report = await withTickets(opts, (tickets) => weeklyReport(tickets, policy, week, { asOf }));
   if (typeof report === 'number') return report;
-  const text =
+  const chunks: Iterable<string> =
     opts.format === 'json'
-      ? `${JSON.stringify(reportJson(report), null, 2)}\n`
+      ? [`${JSON.stringify(reportJson(report), null, 2)}\n`]
       : opts.format === 'csv'
-        ? reportCsv(report, policy)
-        : opts.format === 'html'
-          ? reportHtml(report)
-          : reportMarkdown(report);
-  if (!opts.out) {
-    out.write(text);
-    return 0;
-  }
-  await mkdir(opts.out, { recursive: true });
-  const file = join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`);
-  await writeFile(file, text);
-  process.stderr.write(`wrote ${file}\n`);
+        ? reportCsvChunks(report, policy)
+        : [opts.format === 'html' ? reportHtml(report) : reportMarkdown(report)];
+  const file = opts.out ? join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`) : undefined;
+  if (file) await mkdir(opts.out as string, { recursive: true });
+  const to = file ? createWriteStream(file) : out;
+  // chunk by chunk, waiting whenever the destination asks
+  await pipeline(Readable.from(chunks), to, { end: to !== out });
+  if (file) process.stderr.write(`wrote ${file}\n`);
   return 0;
 }
 
@@ -64,8 +65,17 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  */
 async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) => Promise<T>): Promise<T | number> {
   if (opts.events) {
-    const shard = await readExport(opts.events, opts);
-    return typeof shard === 'number' ? shard : use(shard);
+    // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts)
+    const dir = mkdtempSync(join(tmpdir(), 'escalation-auditor-'));
+    const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+    process.once('exit', cleanUp);
+    try {
+      const shard = await readExport(opts.events, dir, opts);
+      return typeof shard === 'number' ? shard : await use(shard);
+    } finally {
+      process.removeListener('exit', cleanUp);
+      cleanUp();
+    }
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {
@@ -76,13 +86,13 @@ async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) 
 }
 
 /** An export's tickets; the exit status instead when its invalid lines refuse it. */
-async function readExport(events: string, opts: ReportOptions): Promise<Shard | number> {
+async function readExport(events: string, dir: string, opts: ReportOptions): Promise<Shard | number> {
   const source = await openSource(events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
       `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
   });
-  const shard = new Shard(0, 1);
+  const shard = new Shard(0, 1, { dir, buckets: bucketsFor(source.size, 1) });
   let texts: string[] = [];
   let lines: number[] = [];
   await eachLine(source, (text, line) => {

@@ -8,16 +8,15 @@
 
 import { evaluateTicket } from '../engine/evaluate';
 import { earliestClockStart } from '../engine/lookback';
-import type { TicketAudit } from '../engine/types';
 import type { TicketEvent } from '../events/parse';
 import type { Policy } from '../policy/schema';
 import type { Notice, ReportSink, Store } from '../ports';
 import {
-  aggregateWeek,
   previousWeeks,
   reportAsOf,
   TREND_WEEKS,
   type Week,
+  WeekAggregator,
   type WeeklyReport,
 } from '../report/aggregate';
 import { reportHtml } from '../report/html';
@@ -73,17 +72,14 @@ export async function weeklyReport(
   const asOf = reportAsOf(week, opts.now ?? Date.now(), opts.asOf);
   const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
   const from = earliestClockStart(policy, periodStart);
-  const audits: TicketAudit[] = [];
-  const retracted: Notice[] = [];
-  await source.eachTicket(from, week.end, (t) => {
-    const audit = evaluateTicket(t.ticketId, t.events, policy, asOf);
-    // only what the report reads: obligations due from the trend's first week on
-    audits.push({ ...audit, obligations: audit.obligations.filter((o) => o.dueAt >= periodStart) });
-    for (const n of t.notices) if (n.state.startsWith('retract')) retracted.push(n);
-  });
-  // a stable order, however the reads interleaved
-  audits.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
-  return aggregateWeek(audits, policy, week, { asOf, trendWeeks: TREND_WEEKS, retractions: retracted });
+  const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS });
+  await source.eachTicket(from, week.end, (t) =>
+    report.add(
+      evaluateTicket(t.ticketId, t.events, policy, asOf),
+      t.notices.filter((n) => n.state.startsWith('retract')),
+    ),
+  );
+  return report.result();
 }
 
 export interface Delivered {
@@ -105,11 +101,10 @@ export async function deliverWeeklyReport(
 ): Promise<Delivered> {
   const report = await weeklyReport(storeTickets(store), policy, week, { now });
   const base = `${policy.id}-${week.id}`;
-  const [html, csv, json] = await Promise.all([
-    sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report)),
-    sink.put(`${base}.csv`, 'text/csv; charset=utf-8', reportCsv(report, policy)),
-    sink.put(`${base}.json`, 'application/json', `${JSON.stringify(reportJson(report), null, 2)}\n`),
-  ]);
+  // one file's text at a time: each is made, stored and let go before the next
+  const html = await sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report));
+  const csv = await sink.put(`${base}.csv`, 'text/csv; charset=utf-8', reportCsv(report, policy));
+  const json = await sink.put(`${base}.json`, 'application/json', `${JSON.stringify(reportJson(report), null, 2)}\n`);
   const c = report.total.compliance;
   const summary =
     `${policy.id} compliance for ${week.id}: ${c === null ? 'nothing was due' : `${(100 * c).toFixed(1)}%`} ` +

@@ -89,7 +89,9 @@ const item = (o: Obligation, policy: Policy): ReportItem => ({
   dueAt: o.dueAt,
   explanation: explain(o, policy),
 });
-const byDueTicket = (a: Obligation, b: Obligation) => a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : 1);
+/** Soonest due first, then by ticket; a ticket's own keep the engine's order (the sort is stable). */
+const byDueTicket = (a: Obligation, b: Obligation) =>
+  a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
 export interface WeeklyReport {
   readonly week: Week;
@@ -146,137 +148,215 @@ export interface AggregateOptions {
 }
 
 const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached';
-const within = (o: Obligation, w: Week) => o.dueAt >= w.start && o.dueAt < w.end;
+const within = (o: Pick<Obligation, 'dueAt'>, w: Week) => o.dueAt >= w.start && o.dueAt < w.end;
 
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-/** `retracted`: the met obligations whose breach was alerted live and then retracted. */
-export function tally(obligations: readonly Obligation[], retracted: ReadonlySet<Obligation> = new Set()): Tally {
-  const met = obligations.filter((o) => o.status === 'met');
-  const breached = obligations.filter((o) => o.status === 'breached').length;
-  const times = met
-    .filter((o) => o.evidence && o.dueAt > o.startAt)
-    .map((o) => Math.max(0, (o.evidence?.at ?? o.startAt) - o.startAt))
-    .sort((a, b) => a - b);
-  const nearMisses = met.filter(
-    (o) => o.evidence && o.dueAt > o.startAt && o.evidence.at > o.dueAt - 0.1 * (o.dueAt - o.startAt),
-  ).length;
-  const due = met.length + breached;
-  return {
-    due,
-    met: met.length,
-    breached,
-    retracted: retracted.size ? met.filter((o) => retracted.has(o)).length : 0,
-    compliance: due ? met.length / due : null,
-    nearMisses,
-    timeToEvidence: { median: percentile(times, 50), p90: percentile(times, 90) },
-  };
+/** A tally built one judged obligation at a time. */
+class TallyBuilder {
+  private met = 0;
+  private breached = 0;
+  private retracted = 0;
+  private nearMisses = 0;
+  /** Times to evidence of the met ones with a clock that ran (ms). */
+  private readonly times: number[] = [];
+
+  /** `retracted`: its breach was alerted live and then retracted on late evidence. */
+  add(o: Obligation, retracted: boolean): void {
+    if (o.status === 'breached') {
+      this.breached++;
+      return;
+    }
+    this.met++;
+    if (retracted) this.retracted++;
+    if (!o.evidence || o.dueAt <= o.startAt) return;
+    this.times.push(Math.max(0, o.evidence.at - o.startAt));
+    if (o.evidence.at > o.dueAt - 0.1 * (o.dueAt - o.startAt)) this.nearMisses++;
+  }
+
+  tally(): Tally {
+    const times = this.times.sort((a, b) => a - b);
+    const due = this.met + this.breached;
+    return {
+      due,
+      met: this.met,
+      breached: this.breached,
+      retracted: this.retracted,
+      compliance: due ? this.met / due : null,
+      nearMisses: this.nearMisses,
+      timeToEvidence: { median: percentile(times, 50), p90: percentile(times, 90) },
+    };
+  }
 }
 
 /**
- * The report of `week` from audits taken as of `asOf`: what falls due after it is open, not
- * breached. Retracted breaches are not counted: the engine sees the late evidence and calls those
- * obligations met.
+ * Tallies per value of a key, most breaches first (then by name); those without one under
+ * `none`. Empty when no obligation has a value: the sources did not say. An array, not a record,
+ * so that numeric ids (helpdesk user ids) keep this order in JSON.
  */
+class GroupBuilder {
+  private readonly groups = new Map<string, TallyBuilder>();
+
+  constructor(
+    private readonly key: (o: Obligation) => string | undefined,
+    private readonly none: string,
+  ) {}
+
+  add(o: Obligation, retracted: boolean): void {
+    const k = this.key(o) ?? this.none;
+    let g = this.groups.get(k);
+    if (!g) {
+      g = new TallyBuilder();
+      this.groups.set(k, g);
+    }
+    g.add(o, retracted);
+  }
+
+  result(): Group[] {
+    if (this.groups.size === 0 || (this.groups.size === 1 && this.groups.has(this.none))) return [];
+    return [...this.groups]
+      .map(([name, g]) => ({ name, ...g.tally() }))
+      .sort((x, y) => y.breached - x.breached || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  }
+}
+
+/**
+ * The report of `week`, built one ticket at a time from audits taken as of `asOf`: what falls
+ * due after it is open, not breached. Retracted breaches are not counted: the engine sees the
+ * late evidence and calls those obligations met. It keeps only what the report shows (the
+ * obligations due in the week, those open, counts for the trend), never a ticket's history or
+ * its other obligations, so memory follows the report, not the tickets read; the order the
+ * tickets come in does not matter.
+ */
+export class WeekAggregator {
+  private readonly weeks: readonly Week[];
+  private readonly trend: { met: number; breached: number }[];
+  private readonly obligations: Obligation[] = [];
+  private readonly open: Obligation[] = [];
+  private readonly findings: Finding[] = [];
+  private tickets = 0;
+  private readonly retractedKeys = new Set<string>();
+  private readonly retracted: { total: number; byRule: Partial<Record<RuleId, number>> } = { total: 0, byRule: {} };
+  private readonly total = new TallyBuilder();
+  private readonly byRule = new Map(RULE_IDS.map((id) => [id, new TallyBuilder()]));
+  private readonly bySeverity = new Map<Severity, TallyBuilder>();
+  private readonly byQueue = new GroupBuilder((o) => o.queue, NO_QUEUE);
+  private readonly byAgent = new GroupBuilder((o) => o.agent, NO_AGENT);
+  private readonly asOf: number;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly week: Week,
+    { asOf, trendWeeks = TREND_WEEKS }: Omit<AggregateOptions, 'retractions'>,
+  ) {
+    this.asOf = asOf;
+    this.weeks = [...previousWeeks(week, trendWeeks, policy.calendar.timeZone), week];
+    this.trend = this.weeks.map(() => ({ met: 0, breached: 0 }));
+  }
+
+  /** One ticket's audit, with the breaches of it that were alerted live and later retracted. */
+  add(audit: TicketAudit, retractions: readonly NoticeKey[] = []): void {
+    for (const n of retractions) {
+      if (n.kind !== 'breach' || !within(n, this.week)) continue;
+      this.retracted.total++;
+      this.retracted.byRule[n.rule] = (this.retracted.byRule[n.rule] ?? 0) + 1;
+      this.retractedKeys.add(breachKey(n));
+    }
+    let inWeek = false;
+    for (const o of audit.obligations) {
+      if (o.status === 'pending') {
+        if (o.startAt < Math.min(this.asOf, this.week.end) && o.dueAt >= this.week.start) this.open.push(o);
+        continue;
+      }
+      // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
+      if (!judged(o) || o.dueAt > this.asOf) continue;
+      const w = this.weeks.findIndex((x) => within(o, x));
+      if (w === -1) continue;
+      (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
+      if (w !== this.weeks.length - 1) continue;
+      inWeek = true;
+      this.obligations.push(o);
+      const retracted = o.status === 'met' && this.retractedKeys.size > 0 && this.retractedKeys.has(breachKey(o));
+      this.total.add(o, retracted);
+      this.byRule.get(o.rule)?.add(o, retracted);
+      if (o.severity) {
+        let s = this.bySeverity.get(o.severity);
+        if (!s) {
+          s = new TallyBuilder();
+          this.bySeverity.set(o.severity, s);
+        }
+        s.add(o, retracted);
+      }
+      this.byQueue.add(o, retracted);
+      this.byAgent.add(o, retracted);
+    }
+    if (!inWeek) return;
+    this.tickets++;
+    this.findings.push(...audit.findings);
+  }
+
+  result(): WeeklyReport {
+    const { policy, week, asOf } = this;
+    const obligations = this.obligations.sort(byDueTicket);
+    const bySeverity: Partial<Record<Severity, Tally>> = {};
+    for (const s of SEVERITIES) {
+      const t = this.bySeverity.get(s);
+      if (t) bySeverity[s] = t.tally();
+    }
+    return {
+      week,
+      asOf,
+      policy: {
+        id: policy.id,
+        version: policy.version,
+        timeZone: policy.calendar.timeZone,
+        ...(policy.ticketUrl ? { ticketUrl: policy.ticketUrl } : {}),
+      },
+      tickets: this.tickets,
+      total: this.total.tally(),
+      byRule: Object.fromEntries([...this.byRule].map(([id, t]) => [id, t.tally()])) as Record<RuleId, Tally>,
+      bySeverity,
+      byQueue: this.byQueue.result(),
+      byAgent: this.byAgent.result(),
+      breaches: obligations.filter((o) => o.status === 'breached').map((o) => item(o, policy)),
+      findings: this.findings.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)),
+      retracted: this.retracted,
+      trend: this.weeks.map((w, i) => {
+        const { met, breached } = this.trend[i] as { met: number; breached: number };
+        return {
+          week: w.id,
+          due: met + breached,
+          breached,
+          compliance: met + breached ? met / (met + breached) : null,
+        };
+      }),
+      obligations,
+      open: this.open.sort(byDueTicket).map((o) => item(o, policy)),
+    };
+  }
+}
+
+/** The report of `week` from a list of audits (see WeekAggregator). */
 export function aggregateWeek(
   audits: readonly TicketAudit[],
   policy: Policy,
   week: Week,
-  { asOf, trendWeeks = TREND_WEEKS, retractions = [] }: AggregateOptions,
+  { retractions = [], ...opts }: AggregateOptions,
 ): WeeklyReport {
-  const zone = policy.calendar.timeZone;
-  const retractedInWeek = retractions.filter((n) => n.kind === 'breach' && n.dueAt >= week.start && n.dueAt < week.end);
-  const retracted = {
-    total: retractedInWeek.length,
-    byRule: Object.fromEntries(
-      RULE_IDS.map((id) => [id, retractedInWeek.filter((n) => n.rule === id).length]).filter(([, n]) => n),
-    ) as Partial<Record<RuleId, number>>,
-  };
-  // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
-  const all = audits.flatMap((a) => a.obligations).filter((o) => judged(o) && o.dueAt <= asOf);
-  const open: ReportItem[] = audits
-    .flatMap((a) => a.obligations)
-    .filter((o) => o.status === 'pending' && o.startAt < Math.min(asOf, week.end) && o.dueAt >= week.start)
-    .sort(byDueTicket)
-    .map((o) => item(o, policy));
-  const obligations = all.filter((o) => within(o, week)).sort(byDueTicket);
-  // which obligations those are, found once for every tally below
-  const keys = new Set(retractedInWeek.map(breachKey));
-  const retractedOnes = new Set(
-    keys.size ? obligations.filter((o) => o.status === 'met' && keys.has(breachKey(o))) : [],
-  );
-  const byRule = Object.fromEntries(
-    RULE_IDS.map((id) => [
-      id,
-      tally(
-        obligations.filter((o) => o.rule === id),
-        retractedOnes,
-      ),
-    ]),
-  ) as Record<RuleId, Tally>;
-  const bySeverity: Partial<Record<Severity, Tally>> = {};
-  for (const s of SEVERITIES) {
-    const of = obligations.filter((o) => o.severity === s);
-    if (of.length) bySeverity[s] = tally(of, retractedOnes);
-  }
-  const ticketsInWeek = new Set(obligations.map((o) => o.ticketId));
-  const trend = [...previousWeeks(week, trendWeeks, zone), week].map((w) => {
-    const t = tally(all.filter((o) => within(o, w)));
-    return { week: w.id, due: t.due, breached: t.breached, compliance: t.compliance };
-  });
-  return {
-    week,
-    asOf,
-    policy: {
-      id: policy.id,
-      version: policy.version,
-      timeZone: zone,
-      ...(policy.ticketUrl ? { ticketUrl: policy.ticketUrl } : {}),
-    },
-    tickets: ticketsInWeek.size,
-    total: tally(obligations, retractedOnes),
-    byRule,
-    bySeverity,
-    byQueue: groupBy(obligations, (o) => o.queue, NO_QUEUE, retractedOnes),
-    byAgent: groupBy(obligations, (o) => o.agent, NO_AGENT, retractedOnes),
-    breaches: obligations.filter((o) => o.status === 'breached').map((o) => item(o, policy)),
-    findings: audits.flatMap((a) => a.findings).filter((f) => ticketsInWeek.has(f.ticketId)),
-    retracted,
-    trend,
-    obligations,
-    open,
-  };
+  const report = new WeekAggregator(policy, week, opts);
+  for (const a of audits)
+    report.add(
+      a,
+      retractions.filter((n) => n.ticketId === a.ticketId),
+    );
+  return report.result();
 }
 
 export const NO_QUEUE = '(no queue)';
 export const NO_AGENT = '(not attributed)';
-
-/**
- * Tallies per value of `key`, most breaches first (then by name); those without one under
- * `none`. Empty when no obligation has a value: the sources did not say. An array, not a record,
- * so that numeric ids (helpdesk user ids) keep this order in JSON.
- */
-function groupBy(
-  obligations: readonly Obligation[],
-  key: (o: Obligation) => string | undefined,
-  none: string,
-  retracted: ReadonlySet<Obligation>,
-): Group[] {
-  const groups = new Map<string, Obligation[]>();
-  for (const o of obligations) {
-    const k = key(o) ?? none;
-    const list = groups.get(k) ?? [];
-    if (!list.length) groups.set(k, list);
-    list.push(o);
-  }
-  if (groups.size === 0 || (groups.size === 1 && groups.has(none))) return [];
-  return [...groups]
-    .map(([name, of]) => ({ name, ...tally(of, retracted) }))
-    .sort((x, y) => y.breached - x.breached || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-}
 
 /** The last complete ISO week before `now`, in `zone`. */
 export function lastWeek(now: number, zone: string): Week {

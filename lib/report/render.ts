@@ -44,7 +44,11 @@ export function reportJson(r: WeeklyReport): object {
   };
 }
 
-export function reportCsv(r: WeeklyReport, policy: Policy): string {
+/** The CSV's rows at a time: never an array of every row, nor one string of them all. */
+const CSV_ROWS_PER_CHUNK = 5_000;
+
+/** The CSV, one row per obligation due in the week, in chunks of text (see `reportCsv`). */
+export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<string> {
   const head = [
     'ticketId',
     'rule',
@@ -59,23 +63,33 @@ export function reportCsv(r: WeeklyReport, policy: Policy): string {
     'explanation',
     'asOf',
   ];
-  const rows = r.obligations.map((o) => [
-    o.ticketId,
-    o.rule,
-    o.severity,
-    o.status,
-    iso(o.startAt),
-    iso(o.dueAt),
-    o.evidence ? iso(o.evidence.at) : '',
-    o.evidence?.eventId,
-    o.queue,
-    o.agent,
-    explain(o, policy),
-    iso(r.asOf),
-  ]);
   // a cell starting with = + - @ is neutralised, so a spreadsheet never runs it as a formula
-  return stringify([head, ...rows], { escape_formulas: true, record_delimiter: 'windows' });
+  const csv = (rows: unknown[][]) => stringify(rows, { escape_formulas: true, record_delimiter: 'windows' });
+  yield csv([head]);
+  const asOf = iso(r.asOf);
+  for (let i = 0; i < r.obligations.length; i += CSV_ROWS_PER_CHUNK) {
+    yield csv(
+      r.obligations
+        .slice(i, i + CSV_ROWS_PER_CHUNK)
+        .map((o) => [
+          o.ticketId,
+          o.rule,
+          o.severity,
+          o.status,
+          iso(o.startAt),
+          iso(o.dueAt),
+          o.evidence ? iso(o.evidence.at) : '',
+          o.evidence?.eventId,
+          o.queue,
+          o.agent,
+          explain(o, policy),
+          asOf,
+        ]),
+    );
+  }
 }
+
+export const reportCsv = (r: WeeklyReport, policy: Policy): string => [...reportCsvChunks(r, policy)].join('');
 
 const row = (name: string, t: Tally) => [
   name,

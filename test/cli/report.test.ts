@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
 const EXAMPLE = join(import.meta.dirname, '../../examples/export.jsonl');
 
-const cli = (args: string[]) =>
+const cli = (args: string[], env: Record<string, string> = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) =>
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
       resolve({ code: (err?.code as number) ?? 0, stdout, stderr }),
     ),
   );
@@ -88,6 +88,21 @@ describe('escalation-auditor report', () => {
     expect(row.startsWith(`"'=HYPERLINK(""http://x"")"`)).toBe(true);
     expect(row).toContain(",'@evil,");
   });
+
+  it.each(['json', 'csv', 'html'])(
+    '%s: the same report with the export spilled to bucket files by ticket (what a large export does)',
+    async (format) => {
+      const args = ['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', format];
+      const memory = await cli(args);
+      const spilled = await cli(args, {
+        ESCALATION_AUDITOR_IN_MEMORY_BYTES: '0',
+        ESCALATION_AUDITOR_BUCKET_BYTES: '2000',
+      });
+      expect(memory.code).toBe(0);
+      expect(spilled.stdout).toBe(memory.stdout);
+      expect(spilled.stdout.length).toBeGreaterThan(1000);
+    },
+  );
 
   it('refuses a week that is not an ISO week', async () => {
     const r = await cli(['report', '--week', '2026-10', '--events', EXAMPLE]);

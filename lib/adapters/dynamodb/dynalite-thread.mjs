@@ -3,7 +3,7 @@
 // ThreadHandler) with the same request handler, as if they had come over a socket.
 import { EventEmitter } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import dynalite from 'dynalite';
+import dynalite from './dynalite.mjs';
 
 const server = dynalite(workerData.options);
 const handle = server.listeners('request')[0];

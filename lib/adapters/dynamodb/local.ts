@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
-import dynalite from 'dynalite';
+import dynalite from './dynalite.mjs';
 
 export interface LocalDynamo {
   /** The engine's loopback URL. */
