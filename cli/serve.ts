@@ -1,7 +1,7 @@
 /** `escalation-auditor serve`: the webhook and ticket API, timers and alerts on the embedded store. */
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { LocalAlerts } from '../lib/adapters/local/alerts';
+import { BackingOff, LocalAlerts } from '../lib/adapters/local/alerts';
 import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
@@ -9,7 +9,6 @@ import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
 import { check, type LiveDeps, reconcile } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
-import { replay } from '../lib/app/replay';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
@@ -75,28 +74,47 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       if (live.deps) await check(t, live.deps);
     },
     Date.now,
-    (t, err) => log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
+    (t, err) => err instanceof BackingOff || log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
   );
   // reconciling is off the request path: a webhook is answered once its events are stored; two
   // tickets at a time keep the timer writes batched without crowding out the webhooks under load
+  // Which tickets changed and wait to be reconciled is kept in the store too (flagged before the
+  // webhook is answered, cleared after the reconcile), so a restart, after a crash or a stop,
+  // reconciles exactly those; `flagged` holds each one's latest flag.
+  const flagged = new Map<string, number>();
+  let lastFlag = 0;
   const queue = new TicketQueue(
     async (id) => {
-      if (live.deps) await reconcile(id, live.deps);
+      if (!live.deps) return;
+      const at = flagged.get(id);
+      await reconcile(id, live.deps);
+      if (at === undefined) return;
+      await store.clearChanged(id, at);
+      if (flagged.get(id) === at) flagged.delete(id);
     },
     2,
-    (id, err) => log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
+    // an alert webhook waiting out its backoff is no news: its failures were logged as they came
+    (id, err) => err instanceof BackingOff || log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
   );
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const stats = () => ({
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
+    alertWebhook: alerts.webhookStats,
     reconciling: queue.size,
     eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     // the whole process: the HTTP server, the embedded engine's thread and the garbage collector
     cpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage()),
   });
-  const changed = async (ticketIds: readonly string[]) => queue.add(ticketIds);
+  const changed = async (ticketIds: readonly string[]) => {
+    // strictly increasing, so that a flag set during a reconcile is never taken for the one before
+    const at = Math.max(Date.now(), lastFlag + 1);
+    lastFlag = at;
+    await store.flagChanged(ticketIds, at);
+    for (const id of ticketIds) flagged.set(id, at);
+    queue.add(ticketIds);
+  };
   const api = createApi({
     store,
     mapping,
@@ -118,12 +136,13 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   );
   live.deps = { store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
   timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
-  // after a crash, tickets changed just before it may not have been reconciled: the archive of the
-  // last hour names them (stored events come back as duplicates and queue their tickets again)
-  const now = Date.now();
-  void replay(now - 3_600_000, now, { store, mapping, secrets, changed }).catch((err) =>
-    log(`recovery replay failed: ${(err as Error).message}`),
-  );
+  // the tickets changed and not reconciled before the last stop (or crash), however long ago
+  const unreconciled = await store.changedTickets();
+  for (const { ticketId, at } of unreconciled) {
+    flagged.set(ticketId, at);
+    lastFlag = Math.max(lastFlag, at);
+  }
+  queue.add(unreconciled.map((c) => c.ticketId));
 
   // the weekly report, Monday 00:05 in the policy's time zone, into the reports folder
   const reports = new ReportFolder(opts.reports ?? join(data ?? '.', 'reports'));
@@ -147,7 +166,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   process.stdout.write(
     [
       `escalation-auditor listening on ${server.url}`,
-      `  store: embedded DynamoDB (dynalite) ${where}; ${timers.size} timers armed`,
+      `  store: embedded DynamoDB (dynalite) ${where}; ${timers.size} timers armed${unreconciled.length ? `; ${unreconciled.length} changed tickets left to reconcile` : ''}`,
       `  policy: ${policy.id} ${policy.version}; mapping: ${opts.mapping ?? 'none (vendor payloads are reported as unmapped)'}`,
       opts.secrets
         ? `  secrets: ${opts.secrets}`
@@ -164,7 +183,8 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     close: async () => {
       clearTimeout(weekly);
       await server.close();
-      await queue.idle();
+      // what still waits stays flagged in the store: the next start reconciles it
+      await queue.stop();
       timers.stop();
       await local.close();
     },

@@ -64,6 +64,17 @@ export interface Store {
   /** Every armed timer that fires at or before `until`, soonest first (the in-process timers' start-up). */
   timersDue(until: number): Promise<Timer[]>;
 
+  /**
+   * Marks tickets as changed and not yet reconciled, durably (before their sender is answered), so
+   * that a restart after any length of downtime reconciles exactly those. `at` is the flag's
+   * time: flagging a ticket again moves it on.
+   */
+  flagChanged(ticketIds: readonly string[], at: number): Promise<void>;
+  /** The tickets flagged and not yet cleared, each with the time of its latest flag. */
+  changedTickets(): Promise<{ ticketId: string; at: number }[]>;
+  /** Clears a ticket's flag once it is reconciled, unless it was flagged again after `at`. */
+  clearChanged(ticketId: string, at: number): Promise<void>;
+
   /** Records a breach or warning once: false when it was already recorded. */
   record(notice: Notice): Promise<boolean>;
   /** A ticket's recorded breaches and warnings. */
@@ -81,8 +92,12 @@ export interface Timer {
   readonly ticketId: string;
   readonly rule: RuleId;
   readonly dueAt: number;
-  /** `deadline`: fires after the due time (plus the webhook-lag grace); `warning`: before it. */
-  readonly kind: 'deadline' | 'warning';
+  /**
+   * `deadline`: fires after the due time (plus the webhook-lag grace); `warning`: before it;
+   * `lease`: when a claim on the obligation's notice runs out, so that an alert whose publisher
+   * died is taken over then, not only when the ticket next changes.
+   */
+  readonly kind: 'deadline' | 'warning' | 'lease';
   readonly fireAt: number;
 }
 
@@ -118,6 +133,8 @@ export interface Notice extends NoticeKey {
   readonly clientTier: 'enterprise' | 'standard' | undefined;
   readonly explanation: string;
   readonly recordedAt: number;
+  /** While claimed (`alerting`, `retracting`): when the claim's lease runs out. */
+  readonly leaseUntil?: number;
 }
 
 export interface Alert {

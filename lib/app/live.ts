@@ -78,13 +78,15 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   }
   const warnings = await warn(audit, open, deps, now);
 
-  const wanted = wantedTimers(audit, deps, now);
-  const wantedKeys = new Set(wanted.map(timerKey));
-  const currentKeys = new Set(current.map(timerKey));
-  const arm = wanted.filter((t) => !currentKeys.has(timerKey(t)));
-  const disarm = current.filter((t) => !wantedKeys.has(timerKey(t)));
-  if (arm.length) await deps.timers.arm(arm);
+  const wanted = [...wantedTimers(audit, deps, now), ...leaseTimers(notices, now)];
+  // a timer is its key and its time: one that moved is disarmed, then armed again
+  const id = (t: Timer) => `${timerKey(t)}@${t.fireAt}`;
+  const wantedIds = new Set(wanted.map(id));
+  const currentIds = new Set(current.map(id));
+  const arm = wanted.filter((t) => !currentIds.has(id(t)));
+  const disarm = current.filter((t) => !wantedIds.has(id(t)));
   if (disarm.length) await deps.timers.disarm(disarm);
+  if (arm.length) await deps.timers.arm(arm);
   if (arm.length || disarm.length) await deps.store.saveTimers(arm, disarm);
   return {
     breaches: audit.breaches.filter(judgedNow).length,
@@ -117,6 +119,22 @@ function wantedTimers(audit: TicketAudit, deps: LiveDeps, now: number): Timer[] 
     }
   }
   return timers;
+}
+
+/**
+ * A timer for every claim another checker holds (it may die holding it): when its lease runs out,
+ * the check takes the claim over and publishes. Claims already run out were taken over just now.
+ */
+function leaseTimers(notices: readonly Notice[], now: number): Timer[] {
+  return notices
+    .filter((n) => (n.state === 'alerting' || n.state === 'retracting') && (n.leaseUntil ?? 0) > now)
+    .map((n) => ({
+      ticketId: n.ticketId,
+      rule: n.rule,
+      dueAt: n.dueAt,
+      kind: 'lease',
+      fireAt: n.leaseUntil as number,
+    }));
 }
 
 const warningLead = (policy: Policy) => (policy.warnings ? policy.warnings.leadMinutes * 60_000 : undefined);
@@ -169,7 +187,14 @@ async function retract(audit: TicketAudit, notices: readonly Notice[], deps: Liv
   for (const n of notices) {
     if (n.kind !== 'breach') continue;
     const o = audit.obligations.find((x) => x.rule === n.rule && x.dueAt === n.dueAt);
-    if (o?.status !== 'met' || n.state === 'retraction-alerted' || n.state === 'alerting') continue;
+    if (o?.status !== 'met' || n.state === 'retraction-alerted') continue;
+    // a breach caught mid-alert (its publisher died, or is still at it): its alert goes out first,
+    // once its claim can be taken, then the retraction; until then its lease timer brings it back
+    if (
+      n.state === 'alerting' &&
+      !(await deliver(n, ['recorded', 'alerting', 'alerted'], 'breach', n.explanation, deps, now))
+    )
+      continue;
     const moved =
       (await deps.store.transition(n, 'alerted', 'retracted', now)) ||
       (await deps.store.transition(n, 'recorded', 'retracted', now)) ||

@@ -8,6 +8,7 @@ export class TicketQueue {
   private readonly waiting = new Set<string>();
   private readonly running = new Set<string>();
   private workers = 0;
+  private stopped = false;
   private drained: (() => void)[] = [];
 
   constructor(
@@ -21,8 +22,19 @@ export class TicketQueue {
   }
 
   add(ticketIds: Iterable<string>): void {
+    if (this.stopped) return;
     for (const id of ticketIds) this.waiting.add(id);
     while (this.workers < this.concurrency && this.next() !== undefined) void this.worker();
+  }
+
+  /**
+   * Drops what waits and resolves once what runs is done: for a shutdown, when what waits is
+   * recorded elsewhere (serve's changed-ticket flags) and done after the restart.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.waiting.clear();
+    return this.idle();
   }
 
   /** Resolves when nothing waits and nothing runs. */

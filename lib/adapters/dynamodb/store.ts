@@ -9,6 +9,7 @@
  * | a breach or warning | `T#<ticketId>` | `N#<kind>#<rule>#<dueAt ISO>` | state, lease, severity, tier, explanation |
  * | a ticket in the directory (embedded) | `TICKETS` | `<ticketId>` | written with the ticket's events |
  * | the table's features (embedded) | `META` | `ticket-directory` | present when the table keeps the directory |
+ * | a ticket changed, not yet reconciled | `CHANGED` | `<ticketId>` | `at`: the latest change (Store.flagChanged) |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -29,6 +30,7 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -74,6 +76,8 @@ const noticeItemKey = (n: NoticeKey) => ({
   sk: { S: `N#${n.kind}#${n.rule}#${new Date(n.dueAt).toISOString()}` },
 });
 const DIRECTORY = { S: 'TICKETS' };
+/** Tickets changed and not yet reconciled (see Store.flagChanged). */
+const CHANGED = { S: 'CHANGED' };
 const DIRECTORY_MARKER = { pk: { S: 'META' }, sk: { S: 'ticket-directory' } };
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The UTC day of a time, `yyyy-mm-dd`. */
@@ -502,6 +506,45 @@ export class DynamoStore implements Store {
     );
   }
 
+  flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
+    // group-committed with the request's events and archive
+    return Promise.all(
+      [...new Set(ticketIds)].map((id) =>
+        this.enqueue('request', { PutRequest: { Item: { pk: CHANGED, sk: { S: id }, at: { N: String(at) } } } }),
+      ),
+    ).then(() => {});
+  }
+
+  async changedTickets(): Promise<{ ticketId: string; at: number }[]> {
+    const changed: { ticketId: string; at: number }[] = [];
+    for await (const item of this.items({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': CHANGED },
+    })) {
+      changed.push({ ticketId: item.sk?.S as string, at: Number(item.at?.N) });
+    }
+    return changed;
+  }
+
+  async clearChanged(ticketId: string, at: number): Promise<void> {
+    // unless flagged again meanwhile: then its newer change still waits
+    this.counters.requests++;
+    this.counters.items++;
+    await this.client
+      .send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: CHANGED, sk: { S: ticketId } },
+          ConditionExpression: '#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': { N: String(at) } },
+        }),
+      )
+      .catch((err) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+  }
+
   async notices(ticketId: string): Promise<Notice[]> {
     return (await this.partition(`T#${ticketId}`, 'N#')).map(toNotice);
   }
@@ -602,7 +645,7 @@ type Projection = Pick<QueryCommandInput, 'ProjectionExpression' | 'ExpressionAt
  */
 const TICKET_ATTRIBUTES: Projection = {
   ProjectionExpression:
-    'sk, event, ticketId, #rule, kind, dueAt, fireAt, #state, explanation, recordedAt, severity, clientTier',
+    'sk, event, ticketId, #rule, kind, dueAt, fireAt, #state, explanation, recordedAt, severity, clientTier, lease',
   ExpressionAttributeNames: { '#rule': 'rule', '#state': 'state' },
 };
 
@@ -627,6 +670,7 @@ function toNotice(item: Item): Notice {
     recordedAt: Number(item.recordedAt?.N),
     severity: item.severity?.S as Notice['severity'],
     clientTier: item.clientTier?.S as Notice['clientTier'],
+    ...(item.lease?.N ? { leaseUntil: Number(item.lease.N) } : {}),
   };
 }
 

@@ -20,7 +20,9 @@
  * that next event lists the ticket (the restart's replay of the last hour's archive re-applies the
  * request first, when its archive write landed).
  *
- * Breach notices keep their conditional writes (they are rare) and are mirrored here. When a
+ * Breach notices keep their conditional writes (they are rare) and are mirrored here; a claim
+ * found held when no claim of this process holds it was its dead predecessor's, and is taken over
+ * at once (`transition`). When a
  * timer or notice write fails, what it touched is read again from the store before it is used.
  * Idle tickets are evicted past `maxTickets`, least recently used first.
  */
@@ -65,6 +67,8 @@ const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).
 export class ExclusiveStore implements Store {
   private readonly partitions = new Map<string, Partition>();
   private readonly loading = new Map<string, Promise<Partition>>();
+  /** The notices this process has claimed and not yet moved on (see `transition`). */
+  private readonly claims = new Set<string>();
   /** The store's ticket directory, read on first use, then kept up to date here. */
   private directory?: Promise<Set<string> | undefined>;
 
@@ -203,14 +207,38 @@ export class ExclusiveStore implements Store {
     return [...(await this.known(ticketId)).notices.values()];
   }
 
+  /**
+   * A claim (`leaseMs`) of a notice that another claim holds is taken over at once when that
+   * claim is not this process's: the only other writer was a `serve` before this one, which died
+   * holding it. A claim of this process's own keeps its lease.
+   */
   transition(key: NoticeKey, from: NoticeState, to: NoticeState, now: number, leaseMs?: number): Promise<boolean> {
     return this.holding([key.ticketId], async () => {
       const p = await this.known(key.ticketId);
-      const moved = await this.unsure(p, this.inner.transition(key, from, to, now, leaseMs));
-      const n = p.notices.get(noticeKey(key));
-      if (moved && n) p.notices.set(noticeKey(key), { ...n, state: to });
+      const k = noticeKey(key);
+      const n = p.notices.get(k);
+      const abandoned = leaseMs !== undefined && n?.state === to && !this.claims.has(k);
+      const moved = await this.unsure(p, this.inner.transition(key, abandoned ? to : from, to, now, leaseMs));
+      if (moved && n) {
+        const { leaseUntil, ...rest } = n;
+        p.notices.set(k, { ...rest, state: to, ...(leaseMs === undefined ? {} : { leaseUntil: now + leaseMs }) });
+      }
+      if (moved && leaseMs !== undefined) this.claims.add(k);
+      else if (moved) this.claims.delete(k);
       return moved;
     });
+  }
+
+  flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
+    return this.inner.flagChanged(ticketIds, at);
+  }
+
+  changedTickets(): Promise<{ ticketId: string; at: number }[]> {
+    return this.inner.changedTickets();
+  }
+
+  clearChanged(ticketId: string, at: number): Promise<void> {
+    return this.inner.clearChanged(ticketId, at);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
 export class MemoryStore implements Store {
   private readonly raw = new Map<string, ArchivedRequest>();
   private readonly tickets = new Map<string, Map<string, CanonicalEvent>>();
+  private readonly changed = new Map<string, number>();
   /** Write operations made, for tests and benchmarks. */
   writes = 0;
 
@@ -113,7 +114,21 @@ export class MemoryStore implements Store {
   }
 
   async notices(ticketId: string): Promise<Notice[]> {
-    return [...(this.recorded.get(ticketId)?.values() ?? [])].map(({ lease, ...n }) => n);
+    return [...(this.recorded.get(ticketId)?.values() ?? [])].map(({ lease, ...n }) =>
+      lease === undefined ? n : { ...n, leaseUntil: lease },
+    );
+  }
+
+  async flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
+    for (const id of ticketIds) this.changed.set(id, at);
+  }
+
+  async changedTickets(): Promise<{ ticketId: string; at: number }[]> {
+    return [...this.changed].map(([ticketId, at]) => ({ ticketId, at }));
+  }
+
+  async clearChanged(ticketId: string, at: number): Promise<void> {
+    if (this.changed.get(ticketId) === at) this.changed.delete(ticketId);
   }
 
   async transition(

@@ -40,7 +40,7 @@ export function scheduleName(t: Timer): string {
   const ticket = /^[0-9A-Za-z_-]{1,32}$/.test(t.ticketId)
     ? t.ticketId
     : createHash('sha256').update(t.ticketId).digest('hex').slice(0, 32);
-  return `${t.kind === 'warning' ? 'w' : 'd'}.${ticket}.${RULE_CODES[t.rule] ?? t.rule}.${Math.ceil(t.dueAt / 1000)}`;
+  return `${t.kind === 'warning' ? 'w' : t.kind === 'lease' ? 'l' : 'd'}.${ticket}.${RULE_CODES[t.rule] ?? t.rule}.${Math.ceil(t.dueAt / 1000)}`;
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second so that it never fires early. */

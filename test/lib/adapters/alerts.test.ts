@@ -80,4 +80,84 @@ describe('local alerts', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(alert)}\n`);
     expect(JSON.parse(received[0] as string)).toEqual({ text: lines[0], alert });
   });
+
+  /** A webhook receiver answering each POST with the next of `statuses` (0: never answers). */
+  async function receiver(statuses: number[]) {
+    const posts: { body: string; key: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        posts.push({ body, key: req.headers['idempotency-key'] as string | undefined });
+        const status = statuses.shift() ?? 200;
+        if (status === 0) return; // hangs
+        res.statusCode = status;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}/hook`, posts, close: () => server.closeAllConnections() ?? server.close() };
+  }
+
+  it('delivers an alertId once per channel: a retry after a webhook failure writes neither console nor file again', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ea-alerts-')), 'alerts.jsonl');
+    const hook = await receiver([503, 200]);
+    const lines: string[] = [];
+    let now = 1_000_000;
+    const alerts = new LocalAlerts({
+      file,
+      webhookUrl: hook.url,
+      write: (l) => lines.push(l),
+      now: () => now,
+      random: () => 1,
+      webhook: { baseDelayMs: 1_000 },
+    });
+    await expect(alerts.publish(alert)).rejects.toThrow(/answered 503 \(attempt 1 of 8\)/);
+    // within the backoff: not even tried
+    await expect(alerts.publish(alert)).rejects.toThrow(/waits until/);
+    expect(hook.posts).toHaveLength(1);
+    now += 1_000;
+    await alerts.publish(alert);
+    hook.close();
+    expect(hook.posts.map((p) => p.key)).toEqual([alert.alertId, alert.alertId]);
+    expect(lines).toHaveLength(1);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(alert)}\n`);
+    // a restart (a new process) finds the alertId in the file and does not write it twice
+    await new LocalAlerts({ file, write: () => {} }).publish(alert);
+    await new LocalAlerts({ file, write: () => {} }).publish({ ...alert, alertId: 'breach:T-101:l2-paged:x' });
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('times the webhook out, backs off exponentially with jitter, and dead-letters after the last attempt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-alerts-'));
+    const file = join(dir, 'alerts.jsonl');
+    const hook = await receiver([0, 500, 500]);
+    let now = 0;
+    const waits: number[] = [];
+    const alerts = new LocalAlerts({
+      file,
+      webhookUrl: hook.url,
+      write: () => {},
+      now: () => now,
+      random: () => 0.5,
+      webhook: { timeoutMs: 200, baseDelayMs: 1_000, maxDelayMs: 1_500, attempts: 3 },
+    });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const err = await alerts.publish(alert).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(attempt === 1 ? /no answer in 200 ms/ : /answered 500/);
+      const m = /waits until (\S+)/.exec(((await alerts.publish(alert).catch((e: Error) => e)) as Error).message);
+      waits.push(Date.parse(m?.[1] as string) - now);
+      now += 10_000;
+    }
+    // half of 1 s, then half of the 1.5 s cap (2 s doubled, capped)
+    expect(waits).toEqual([500, 750]);
+    await alerts.publish(alert); // the third attempt fails too: dead-lettered, not retried
+    hook.close();
+    expect(hook.posts).toHaveLength(3);
+    expect(alerts.webhookStats).toEqual({ deadLettered: 1, backingOff: 0 });
+    const dead = JSON.parse(readFileSync(join(dir, 'alerts.dead.jsonl'), 'utf8'));
+    expect(dead.alert).toEqual(alert);
+    expect(dead.why).toMatch(/3 attempts; the last: alert webhook answered 500/);
+  });
 });

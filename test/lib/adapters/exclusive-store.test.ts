@@ -112,4 +112,32 @@ describe('the sole-writer store', () => {
     expect(store.cached).toBeLessThanOrEqual(2);
     for (const t of ['A', 'B', 'C', 'D']) expect(await store.history(t)).toHaveLength(1);
   });
+
+  it('takes over at once a claim its dead predecessor held, but keeps the lease of a claim of its own', async () => {
+    const inner = new Flaky();
+    const n: Notice = {
+      ticketId: 'T-9',
+      rule: 'incident-form',
+      dueAt: 300_000,
+      kind: 'breach',
+      state: 'recorded',
+      severity: 'P1',
+      clientTier: 'enterprise',
+      explanation: 'x',
+      recordedAt: 1,
+    };
+    const before = new ExclusiveStore(inner);
+    await before.append([created('e1', 'T-9')]);
+    await before.record(n);
+    expect(await before.transition(n, 'recorded', 'alerting', 1_000, 60_000)).toBe(true);
+    // its own claim: another checker in the same process waits for the lease
+    expect(await before.transition(n, 'recorded', 'alerting', 2_000, 60_000)).toBe(false);
+    // killed there; the next serve over the same store takes the claim at once, lease or not
+    const after = new ExclusiveStore(inner);
+    expect(await after.transition(n, 'recorded', 'alerting', 2_000, 60_000)).toBe(true);
+    expect(await after.transition(n, 'recorded', 'alerting', 3_000, 60_000)).toBe(false);
+    expect((await after.notices('T-9'))[0]).toMatchObject({ state: 'alerting', leaseUntil: 62_000 });
+    expect(await after.transition(n, 'alerting', 'alerted', 4_000)).toBe(true);
+    expect((await inner.notices('T-9'))[0]?.state).toBe('alerted');
+  });
 });

@@ -167,9 +167,30 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await store.transition(n, 'recorded', 'alerting', 30_000, 60_000)).toBe(false);
       // the holder died: after the lease, another checker takes it over
       expect(await store.transition(n, 'recorded', 'alerting', 61_001, 60_000)).toBe(true);
+      // a claim shows when its lease runs out (what a lease timer is armed for)
+      expect((await store.notices('T-10'))[0]).toMatchObject({ state: 'alerting', leaseUntil: 121_001 });
       expect(await store.transition(n, 'alerting', 'alerted', 61_002)).toBe(true);
+      expect((await store.ticket('T-10')).notices[0]?.leaseUntil).toBeUndefined();
       expect(await store.transition(n, 'alerting', 'alerted', 61_003)).toBe(false);
       expect((await store.notices('T-10'))[0]?.state).toBe('alerted');
+    });
+
+    it('keeps the tickets changed and not yet reconciled until they are cleared, unless flagged again', async () => {
+      const store = await make();
+      await store.flagChanged(['T-20', 'T-21', 'T-20'], 1_000);
+      await store.flagChanged(['T-21'], 2_000);
+      const changed = async () => (await store.changedTickets()).sort((a, b) => (a.ticketId < b.ticketId ? -1 : 1));
+      expect(await changed()).toEqual([
+        { ticketId: 'T-20', at: 1_000 },
+        { ticketId: 'T-21', at: 2_000 },
+      ]);
+      // a reconcile that started before the second change does not clear it
+      await store.clearChanged('T-21', 1_000);
+      await store.clearChanged('T-20', 1_000);
+      expect(await changed()).toEqual([{ ticketId: 'T-21', at: 2_000 }]);
+      await store.clearChanged('T-21', 2_000);
+      await store.clearChanged('T-22', 5); // never flagged: nothing to do
+      expect(await changed()).toEqual([]);
     });
   });
 }

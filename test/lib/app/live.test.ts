@@ -187,4 +187,53 @@ describe('reconcile and check', () => {
     await reconcile('T-1', s.deps);
     expect(s.armed().some((t) => t.startsWith('warning'))).toBe(false);
   });
+
+  it('a claim whose holder died is taken over when its lease runs out: a lease timer brings the check back', async () => {
+    const s = setup();
+    await s.created();
+    s.clock.now = T0 + 5 * MIN;
+    // another checker claimed the incident-form breach, then died before publishing
+    const key = { ticketId: 'T-1', rule: 'incident-form' as const, dueAt: T0 + 5 * MIN, kind: 'breach' as const };
+    await s.store.record({
+      ...key,
+      state: 'recorded',
+      severity: 'P1',
+      clientTier: 'enterprise',
+      explanation: 'x',
+      recordedAt: s.clock.now,
+    });
+    expect(await s.store.transition(key, 'recorded', 'alerting', s.clock.now, 60_000)).toBe(true);
+    await check({ ticketId: 'T-1' }, s.deps);
+    expect(s.sent()).toEqual(['breach l2-paged 10:05']);
+    expect(s.armed()).toContain('lease incident-form 10:06');
+    s.clock.now = T0 + 6 * MIN;
+    await check({ ticketId: 'T-1' }, s.deps);
+    expect(s.sent()).toEqual(['breach l2-paged 10:05', 'breach incident-form 10:05']);
+    expect(s.armed().some((t) => t.startsWith('lease'))).toBe(false);
+    expect((await s.store.notices('T-1')).every((n) => n.state === 'alerted')).toBe(true);
+  });
+
+  it('retracts a breach caught mid-alert: its alert goes out first, then the retraction', async () => {
+    const s = setup();
+    await s.created();
+    s.clock.now = T0 + 5 * MIN;
+    const key = { ticketId: 'T-1', rule: 'incident-form' as const, dueAt: T0 + 5 * MIN, kind: 'breach' as const };
+    await s.store.record({
+      ...key,
+      state: 'recorded',
+      severity: 'P1',
+      clientTier: 'enterprise',
+      explanation: 'late',
+      recordedAt: s.clock.now,
+    });
+    await s.store.transition(key, 'recorded', 'alerting', s.clock.now, 60_000);
+    await s.add('incident_form.created', 2); // filed in time, delivered late
+    s.clock.now = T0 + 7 * MIN; // the claim has run out
+    await reconcile('T-1', s.deps);
+    expect(s.sent().filter((a) => a.includes('incident-form'))).toEqual([
+      'breach incident-form 10:05',
+      'retraction incident-form 10:05',
+    ]);
+    expect((await s.store.notices('T-1')).find((n) => n.rule === 'incident-form')?.state).toBe('retraction-alerted');
+  });
 });
