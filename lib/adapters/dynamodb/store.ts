@@ -20,8 +20,8 @@
  * DynamoDB Local both support (no transactions, no PartiQL).
  *
  * The ticket directory: a table the embedded store created lists every ticket that has events in
- * one partition, written in the same group commit as the events (a write that fails is retried by
- * its sender, and writes both again). The sole writer reads it once and then tells a new ticket
+ * one partition, written before the ticket's first events (so no event is ever stored for an
+ * unlisted ticket, whatever part of a batch fails). The sole writer reads it once and then tells a new ticket
  * from a known one in memory, instead of querying every ticket it has not seen yet. Tables made
  * before it, and the CDK-made table in AWS (where no sole writer runs), keep none.
  */
@@ -380,14 +380,17 @@ export class DynamoStore implements Store {
    * `newTickets` names the tickets not yet in the directory: they are listed in the same commit.
    */
   async appendUnchecked(events: readonly CanonicalEvent[], newTickets: readonly string[] = []): Promise<void> {
-    await Promise.all([
-      ...events.map(async (ev) => {
+    // listed first, so that a ticket with any stored event is in the directory whatever fails
+    // after: a batch that gives up leaves the writes that landed, and an unlisted ticket's events
+    // would be out of the sole writer's sight
+    await Promise.all(this.list(newTickets));
+    await Promise.all(
+      events.map(async (ev) => {
         const { item, stored } = this.eventPut(ev);
         await this.enqueue('request', { PutRequest: { Item: item } });
         stored();
       }),
-      ...this.list(newTickets),
-    ]);
+    );
   }
 
   /** The event's item, with a day index entry unless its ticket-day has one; `stored` once it is written. */

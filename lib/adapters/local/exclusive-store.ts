@@ -12,18 +12,18 @@
  *   of memory and the request fails (503), so the sender retries.
  *
  * Which tickets the store has is read once, from its ticket directory: a ticket not in it starts
- * empty and is listed in the same group commit as its first events, so a new ticket costs no
- * read at all. A known ticket not in memory costs one query. (Without a directory, as in tables
- * made before it, every ticket not in memory is queried.) A failed write leaves the ticket unlisted
- * and its sender's retry lists it; should some of its events have landed, the sender never retry,
- * and `serve` restart before the ticket's next event, those events stay out of `serve`'s view until
- * that next event lists the ticket (the restart's replay of the last hour's archive re-applies the
- * request first, when its archive write landed).
+ * empty and is listed just before its first events are written (DynamoStore.appendUnchecked), so
+ * a new ticket costs no read at all, and no stored event ever belongs to an unlisted ticket. A
+ * known ticket not in memory costs one query. (Without a directory, as in tables made before it,
+ * every ticket not in memory is queried.) A failed write of events may have landed in part: the
+ * tickets it touched have their events read again before they are next used (and from the store
+ * if loaded again), so an event that landed is never hidden, nor overwritten by a different one
+ * under its id; their next write lists them again.
  *
  * Breach notices keep their conditional writes (they are rare) and are mirrored here; a claim
  * found held when no claim of this process holds it was its dead predecessor's, and is taken over
- * at once (`transition`). When a
- * timer or notice write fails, what it touched is read again from the store before it is used.
+ * at once (`transition`). When a timer or notice write fails, what it touched is read again from
+ * the store before it is used.
  * Idle tickets are evicted past `maxTickets`, least recently used first.
  */
 import { sameCanonical } from '../../events/parse';
@@ -58,6 +58,10 @@ interface Partition {
   /** A write of these failed: what the store holds is unknown until read again. */
   timersUnknown: boolean;
   noticesUnknown: boolean;
+  /** A write of events failed: which of them the store holds is unknown until read again. */
+  eventsUnknown: boolean;
+  /** That read, while it runs. */
+  reading?: Promise<void>;
   /** Writes in flight: a partition is never evicted while it has any. */
   pending: number;
 }
@@ -69,6 +73,8 @@ export class ExclusiveStore implements Store {
   private readonly loading = new Map<string, Promise<Partition>>();
   /** The notices this process has claimed and not yet moved on (see `transition`). */
   private readonly claims = new Set<string>();
+  /** Tickets whose listing was written by a write that failed: it may have landed, or not. */
+  private readonly maybeListed = new Set<string>();
   /** The store's ticket directory, read on first use, then kept up to date here. */
   private directory?: Promise<Set<string> | undefined>;
 
@@ -142,17 +148,25 @@ export class ExclusiveStore implements Store {
       write.durable = this.inner.appendUnchecked(fresh, unlisted);
       try {
         await write.durable;
-        for (const id of unlisted) directory?.add(id);
+        for (const id of unlisted) {
+          directory?.add(id);
+          this.maybeListed.delete(id);
+        }
         for (const ev of fresh) {
           const entry = parts.get(ev.ticketId)?.events.get(ev.id);
           if (entry?.event === ev) entry.stored = true;
         }
       } catch (err) {
-        // taken back out, so that a retry writes them again
+        // taken back out, so that a retry writes them again; but some may have landed (a batch
+        // that gives up leaves the writes that made it), so these tickets' events are read again
+        // before they are next used, and read from the store when loaded again (their listing,
+        // written first, may have landed); still unlisted here, their next write lists them again
         for (const ev of fresh) {
           const part = parts.get(ev.ticketId) as Partition;
           if (part.events.get(ev.id)?.event === ev) part.events.delete(ev.id);
+          part.eventsUnknown = true;
         }
+        for (const id of unlisted) this.maybeListed.add(id);
         throw err;
       }
     }
@@ -256,9 +270,29 @@ export class ExclusiveStore implements Store {
     }
   }
 
-  /** The partition with its timers and notices read again if a write of them failed. */
+  /**
+   * The events of a partition a failed write left unsure read again from the store: those that
+   * landed join the ones held here (never replacing one in flight). One read at a time.
+   */
+  private async sure(ticketId: string, p: Partition): Promise<void> {
+    if (!p.eventsUnknown) return;
+    p.reading ??= this.inner
+      .history(ticketId)
+      .then((events) => {
+        for (const event of events)
+          if (!p.events.has(event.id)) p.events.set(event.id, { event, durable: Promise.resolve(), stored: true });
+        p.eventsUnknown = false;
+      })
+      .finally(() => {
+        p.reading = undefined;
+      });
+    await p.reading;
+  }
+
+  /** The partition with its events, timers and notices read again if a write of them failed. */
   private async known(ticketId: string): Promise<Partition> {
     const p = await this.partition(ticketId);
+    await this.sure(ticketId, p);
     if (p.timersUnknown) {
       p.timersUnknown = false;
       p.timers = new Map((await this.inner.timers(ticketId)).map((t) => [timerKey(t), t]));
@@ -281,6 +315,7 @@ export class ExclusiveStore implements Store {
         const p = await this.partition(id);
         p.pending++;
         parts.set(id, p);
+        await this.sure(id, p);
       }
       return await use(parts);
     } finally {
@@ -300,7 +335,9 @@ export class ExclusiveStore implements Store {
     if (!load) {
       load = this.listed()
         .then(async (directory) =>
-          directory && !directory.has(ticketId) ? { events: [], timers: [], notices: [] } : this.inner.ticket(ticketId),
+          directory && !directory.has(ticketId) && !this.maybeListed.has(ticketId)
+            ? { events: [], timers: [], notices: [] }
+            : this.inner.ticket(ticketId),
         )
         .then(({ events, timers, notices }) => {
           const p: Partition = {
@@ -309,6 +346,7 @@ export class ExclusiveStore implements Store {
             notices: new Map(notices.map((n) => [noticeKey(n), n])),
             timersUnknown: false,
             noticesUnknown: false,
+            eventsUnknown: false,
             pending: 0,
           };
           this.evict();
