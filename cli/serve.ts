@@ -9,6 +9,7 @@ import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
 import { check, type LiveDeps, reconcile } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
+import type { Unreadable } from '../lib/app/tickets';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
@@ -68,6 +69,14 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     ...(opts.alertsWebhook ? { webhookUrl: opts.alertsWebhook } : {}),
   });
 
+  // stored events that no longer parse: left out of the engine's view, logged once each, counted
+  const unreadable = new Set<string>();
+  const onUnreadable = (u: Unreadable) => {
+    const key = `${u.ticketId}\u0000${u.id}`;
+    if (unreadable.has(key)) return;
+    unreadable.add(key);
+    log(`stored event ${u.id} of ticket ${u.ticketId} no longer parses and is left out: ${u.error}`);
+  };
   const live: { deps?: LiveDeps } = {};
   const timers = new LocalTimers(
     async (t) => {
@@ -102,6 +111,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
     alertWebhook: alerts.webhookStats,
+    unreadableEvents: unreadable.size,
     reconciling: queue.size,
     eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     // the whole process: the HTTP server, the embedded engine's thread and the garbage collector
@@ -124,6 +134,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     log,
     stats,
     changed,
+    unreadable: onUnreadable,
   });
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody }).catch(
     async (err: NodeJS.ErrnoException) => {
@@ -134,7 +145,15 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       );
     },
   );
-  live.deps = { store, timers, alerts, policy, graceMs: opts.grace * 1000, baseUrl: server.url };
+  live.deps = {
+    store,
+    timers,
+    alerts,
+    policy,
+    graceMs: opts.grace * 1000,
+    baseUrl: server.url,
+    unreadable: onUnreadable,
+  };
   timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
   // the tickets changed and not reconciled before the last stop (or crash), however long ago
   const unreconciled = await store.changedTickets();

@@ -49,9 +49,10 @@ export const tooLarge = (limit: number): Reply => ({
 
 export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResponse> {
   const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const seen: Seen = { unmapped: 0, refused: 0 };
   return async (req) => {
     try {
-      return json(await route(req, deps, limit));
+      return json(await route(req, deps, limit, seen));
     } catch (err) {
       deps.log?.(`error: ${req.method} ${req.path}: ${(err as Error).stack ?? err}`);
       return json({ status: 503, body: { error: 'unavailable', reason: 'a dependency failed; retry later' } });
@@ -59,14 +60,29 @@ export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResp
   };
 }
 
-async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Reply> {
+/** Webhook requests since start that the mapping could not read in full, and those refused (400). */
+interface Seen {
+  unmapped: number;
+  refused: number;
+}
+
+async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen): Promise<Reply> {
   const parts = req.path.split('/').filter(Boolean);
   const [root, arg, extra] = parts;
   const allow = (method: string): Reply | undefined =>
     req.method === method ? undefined : { status: 405, body: { error: 'method not allowed', allow: method } };
 
   if (root === 'healthz' && parts.length === 1) {
-    return allow('GET') ?? { status: 200, body: { ok: true, ...deps.stats?.() } };
+    return (
+      allow('GET') ?? {
+        status: 200,
+        body: {
+          ok: true,
+          unmapped: { sinceStart: seen.unmapped, refusedSinceStart: seen.refused, list: '/unmapped' },
+          ...deps.stats?.(),
+        },
+      }
+    );
   }
   if (root === 'webhooks' && arg !== undefined && extra === undefined) {
     const refused = allow('POST');
@@ -78,7 +94,10 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number): Promise<Re
       };
     }
     if (req.body.length > limit) return tooLarge(limit);
-    return ingest(arg, { headers: req.headers, body: req.body, receivedAt: req.receivedAt }, deps);
+    const reply = await ingest(arg, { headers: req.headers, body: req.body, receivedAt: req.receivedAt }, deps);
+    if (reply.status === 400) seen.refused++;
+    else if (((reply.body as { unmapped?: unknown[] }).unmapped?.length ?? 0) > 0) seen.unmapped++;
+    return reply;
   }
   if (root === 'tickets' && arg !== undefined && extra === undefined) {
     let id: string;

@@ -23,7 +23,7 @@ import {
   type Timers,
   timerKey,
 } from '../ports';
-import { compact } from './tickets';
+import { compact, type Unreadable } from './tickets';
 
 export interface LiveDeps {
   readonly store: Store;
@@ -40,6 +40,8 @@ export interface LiveDeps {
   /** Base URL of the ticket API, for the alerts' links. */
   readonly baseUrl: string;
   readonly now?: () => number;
+  /** Told of every stored event that no longer parses: it is left out of the engine's view. */
+  readonly unreadable?: (u: Unreadable) => void;
 }
 
 /** How long a checker may hold a notice while it publishes (then another may take over). */
@@ -59,7 +61,7 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   const now = deps.now?.() ?? Date.now();
   // one read of the ticket: its events, armed timers and recorded notices
   const { events: stored, timers: current, notices } = await deps.store.ticket(ticketId);
-  const events = compact(stored);
+  const events = compact(stored, deps.unreadable);
   // judged as of now; a breach is raised only once the grace for late webhooks has passed too
   const audit = evaluateTicket(ticketId, events, deps.policy, now);
   const horizon = now - (deps.alertHorizonMs ?? DAY);

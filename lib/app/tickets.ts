@@ -13,15 +13,29 @@ export interface TicketDeps {
   readonly store: Store;
   readonly policy: Policy;
   readonly now?: () => number;
+  /** Told of every stored event that no longer parses (serve counts and logs them). */
+  readonly unreadable?: (u: Unreadable) => void;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Stored events in the engine's compact form (they were validated on the way in). */
-export function compact(stored: readonly CanonicalEvent[]): TicketEvent[] {
+/** A stored event that no longer parses (a schema tightened since it was stored, a damaged item). */
+export interface Unreadable {
+  readonly ticketId: string;
+  readonly id: string;
+  readonly error: string;
+}
+
+/**
+ * Stored events in the engine's compact form (they were validated on the way in). One that no
+ * longer parses is left out of the engine's view and told to `unreadable`, never dropped unsaid.
+ */
+export function compact(stored: readonly CanonicalEvent[], unreadable?: (u: Unreadable) => void): TicketEvent[] {
   return stored.flatMap((e) => {
     const r = parseEvent(e);
-    return r.ok ? [r.event] : [];
+    if (r.ok) return [r.event];
+    unreadable?.({ ticketId: String(e.ticketId), id: String(e.id), error: r.error });
+    return [];
   });
 }
 
@@ -40,7 +54,11 @@ export function describeObligation(o: Obligation, policy: Policy) {
 
 export async function ticketView(ticketId: string, deps: TicketDeps): Promise<Reply> {
   const raw = await deps.store.history(ticketId);
-  const events = compact(raw);
+  const unreadable: Unreadable[] = [];
+  const events = compact(raw, (u) => {
+    unreadable.push(u);
+    deps.unreadable?.(u);
+  });
   if (raw.length === 0)
     return { status: 404, body: { error: 'not found', reason: `no events for ticket ${ticketId}` } };
   const asOf = deps.now?.() ?? Date.now();
@@ -62,6 +80,8 @@ export async function ticketView(ticketId: string, deps: TicketDeps): Promise<Re
       obligations: audit.obligations.map((o) => describeObligation(o, deps.policy)),
       breaches: audit.breaches.map((o) => describeObligation(o, deps.policy)),
       findings: audit.findings,
+      // stored, but not read by the engine: each with why
+      ...(unreadable.length ? { unreadable: unreadable.map(({ id, error }) => ({ id, error })) } : {}),
     },
   };
 }

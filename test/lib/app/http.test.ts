@@ -246,6 +246,43 @@ describe('the HTTP surface', () => {
     expect((await api.get('/webhooks/canonical')).status).toBe(405);
     expect((await api.get('/nope')).status).toBe(404);
     expect((await api.get('/tickets/%E0%A4%A')).status).toBe(400);
-    expect(await api.get('/healthz')).toEqual({ status: 200, json: { ok: true } });
+    expect(await api.get('/healthz')).toMatchObject({ status: 200, json: { ok: true } });
+  });
+
+  it('counts in /healthz the requests since start that were unmapped or refused, and names the listing', async () => {
+    const own = await startApi(engine);
+    try {
+      const unmapped = zendeskEvent('ticket.created', { id: '7004', priority: null }, {}, 'zd-count');
+      const { headers, body } = signed('zendesk', unmapped);
+      expect((await own.post('/webhooks/zendesk', body, headers)).json.unmapped).toHaveLength(1);
+      const bad = signed('canonical', { ...created('h-1', 'T-H'), severity: 'P9' });
+      expect((await own.post('/webhooks/canonical', bad.body, bad.headers)).status).toBe(400);
+      const fine = signed('canonical', created('h-2', 'T-H'));
+      expect((await own.post('/webhooks/canonical', fine.body, fine.headers)).status).toBe(200);
+      expect((await own.get('/healthz')).json).toEqual({
+        ok: true,
+        unmapped: { sinceStart: 1, refusedSinceStart: 1, list: '/unmapped' },
+      });
+    } finally {
+      await own.server.close();
+    }
+  });
+
+  it('shows stored events that no longer parse in the ticket view and tells whoever asked, never dropping them unsaid', async () => {
+    const told: string[] = [];
+    const own = await startApi(engine, { unreadable: (u) => told.push(`${u.ticketId} ${u.id}`) });
+    try {
+      // stored before a schema change (written directly, as an old version would have)
+      await own.store.appendUnchecked([
+        created('u-1', 'T-U') as never,
+        { id: 'u-2', ticketId: 'T-U', type: 'escalated', at: minutesAgo(50), toTier: 'L9', channel: 'page' } as never,
+      ]);
+      const view = await own.get('/tickets/T-U');
+      expect(view.status).toBe(200);
+      expect(view.json.unreadable).toEqual([{ id: 'u-2', error: expect.stringMatching(/^toTier: /) }]);
+      expect(told).toEqual(['T-U u-2']);
+    } finally {
+      await own.server.close();
+    }
   });
 });
