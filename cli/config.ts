@@ -31,3 +31,12 @@ export const loadMappingFile = (path: string | undefined): Promise<Mapping> =>
 
 export const loadSecretsFile = (path: string): Promise<Secrets> =>
   readConfig(path, 'secrets', (text) => parseSecrets(text, decodeYaml));
+
+/** A bearer token for the read routes: the file's one line, at least 16 characters. */
+export const loadReadToken = (path: string): Promise<string> =>
+  readConfig(path, 'read token', (text) => {
+    const token = text.trim();
+    if (token.length < 16 || /\s/.test(token))
+      throw new Error('expected one token of at least 16 characters, no spaces');
+    return token;
+  });

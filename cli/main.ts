@@ -65,10 +65,14 @@ Examples:
     .option('--alerts-file <file>', 'JSON Lines file for alerts (default: alerts.jsonl in the data folder)')
     .option('--alerts-webhook <url>', 'also POST every alert to this URL (e.g. a Slack incoming webhook)')
     .option('--reports <dir>', 'folder for the weekly reports (default: reports/ in the data folder)')
+    .option(
+      '--read-token <file>',
+      'bearer token file for GET /tickets, /unmapped and the details of /healthz (required off loopback)',
+    )
     .addHelpText(
       'after',
       `
-Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, GET /tickets/{id}, GET /healthz.
+Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, GET /tickets/{id}, GET /unmapped, GET /healthz.
 Breaches, retractions and warnings are printed here and appended to the alerts file.
 Stop it with Ctrl-C.`,
     )

@@ -14,7 +14,7 @@ import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
-import { loadMappingFile, loadPolicyFile, loadSecretsFile, type Secrets } from './config';
+import { loadMappingFile, loadPolicyFile, loadReadToken, loadSecretsFile, type Secrets } from './config';
 import { openLocalStore } from './local';
 import { UsageError } from './options';
 
@@ -33,6 +33,8 @@ export interface ServeOptions {
   alertsWebhook?: string;
   /** Folder for the weekly reports (default: reports/ in the data folder). */
   reports?: string;
+  /** A file holding the bearer token the read routes require (required off loopback). */
+  readToken?: string;
 }
 
 export interface Serving {
@@ -57,7 +59,14 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       `--host ${opts.host} can be reached from other machines, and every source would be signed with the published development secret; pass --secrets FILE with real secrets, or listen on 127.0.0.1`,
     );
   }
+  if (!opts.readToken && !isLoopback(opts.host)) {
+    // the ticket view and the unmapped listing show what tickets say: not to anyone who can connect
+    throw new UsageError(
+      `--host ${opts.host} can be reached from other machines, and GET /tickets and /unmapped would answer anyone; pass --read-token FILE (one token of 16+ characters), or listen on 127.0.0.1`,
+    );
+  }
   const secrets: Secrets = opts.secrets ? await loadSecretsFile(opts.secrets) : devSecrets();
+  const readToken = opts.readToken ? await loadReadToken(opts.readToken) : undefined;
   const data = opts.memory ? undefined : (opts.data ?? '.data');
   const local = await openLocalStore(data, 'serve');
   // serve is the embedded table's only writer: tickets are kept in memory, writes group-committed
@@ -135,6 +144,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     stats,
     changed,
     unreadable: onUnreadable,
+    ...(readToken ? { readToken } : {}),
   });
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody }).catch(
     async (err: NodeJS.ErrnoException) => {

@@ -7,6 +7,7 @@
  * Bad input gets a 4xx that says what is wrong; only a failing dependency gives a 5xx (503, so
  * that senders retry), and nothing half-written stays behind.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
 import { type TicketDeps, ticketView } from './tickets';
 import { unmappedRequests } from './unmapped';
@@ -30,6 +31,11 @@ export type ApiDeps = IngestDeps &
   TicketDeps & {
     readonly maxBodyBytes?: number;
     readonly log?: (msg: string) => void;
+    /**
+     * When set, GET /tickets, GET /unmapped and the details of /healthz need
+     * `Authorization: Bearer <token>` (compared in constant time); without it /healthz says only ok.
+     */
+    readonly readToken?: string;
     /** Counters shown by /healthz (the local server shows its store's write counts). */
     readonly stats?: () => Record<string, unknown>;
   };
@@ -60,6 +66,15 @@ export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResp
   };
 }
 
+/** Whether the request may read: no token is configured, or it carries the token. */
+function readerOf(req: HttpRequest, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  // digests of equal length, compared in constant time: neither the token nor its length leaks
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 /** Webhook requests since start that the mapping could not read in full, and those refused (400). */
 interface Seen {
   unmapped: number;
@@ -72,7 +87,9 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
   const allow = (method: string): Reply | undefined =>
     req.method === method ? undefined : { status: 405, body: { error: 'method not allowed', allow: method } };
 
+  const reader = readerOf(req, deps.readToken);
   if (root === 'healthz' && parts.length === 1) {
+    if (!reader) return allow('GET') ?? { status: 200, body: { ok: true } };
     return (
       allow('GET') ?? {
         status: 200,
@@ -83,6 +100,16 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
         },
       }
     );
+  }
+  const isRead = (root === 'tickets' && arg !== undefined && extra === undefined) || (root === 'unmapped' && !arg);
+  if (isRead && !reader) {
+    return {
+      status: 401,
+      body: {
+        error: 'unauthorized',
+        reason: 'this route needs Authorization: Bearer <the read token serve was given>',
+      },
+    };
   }
   if (root === 'webhooks' && arg !== undefined && extra === undefined) {
     const refused = allow('POST');

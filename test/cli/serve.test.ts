@@ -181,6 +181,18 @@ describe('escalation-auditor serve and replay', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--host 0\.0\.0\.0 can be reached from other machines.*pass --secrets FILE/);
+    // real secrets are not enough: the read routes need a token there
+    const secrets = join(mkdtempSync(join(tmpdir(), 'ea-secrets-')), 'secrets.yaml');
+    writeFileSync(secrets, 'canonical: a-real-secret-of-enough-length\n');
+    const noToken = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, 'serve', '--memory', '--host', '0.0.0.0', '--port', '0', '--secrets', secrets],
+        (err, _out, stderr) => resolve({ code: (err?.code as number) ?? 0, stderr }),
+      ),
+    );
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/GET \/tickets and \/unmapped would answer anyone; pass --read-token FILE/);
     expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '10.0.0.5', '::', 'example.com'].some(isLoopback)).toBe(false);
   });

@@ -285,4 +285,28 @@ describe('the HTTP surface', () => {
       await own.server.close();
     }
   });
+
+  it('with a read token, the read routes and the details of /healthz need it as a bearer token', async () => {
+    const token = 'r3ad-token-0123456789';
+    const own = await startApi(engine, { readToken: token });
+    try {
+      const fine = signed('canonical', created('rt-1', 'T-RT'));
+      expect((await own.post('/webhooks/canonical', fine.body, fine.headers)).status).toBe(200);
+      const get = (path: string, authorization?: string) =>
+        fetch(`${own.url}${path}`, authorization ? { headers: { authorization } } : {}).then(async (r) => ({
+          status: r.status,
+          json: (await r.json()) as Record<string, unknown>,
+        }));
+      expect((await get('/tickets/T-RT')).status).toBe(401);
+      expect((await get('/tickets/T-RT', 'Bearer wrong')).status).toBe(401);
+      expect((await get('/tickets/T-RT', `Bearer ${token}x`)).status).toBe(401);
+      expect((await get('/unmapped')).json).toMatchObject({ error: 'unauthorized' });
+      expect((await get('/tickets/T-RT', `Bearer ${token}`)).status).toBe(200);
+      expect((await get('/unmapped', `bearer ${token}`)).status).toBe(200);
+      expect((await get('/healthz')).json).toEqual({ ok: true });
+      expect((await get('/healthz', `Bearer ${token}`)).json).toHaveProperty('unmapped');
+    } finally {
+      await own.server.close();
+    }
+  });
 });
