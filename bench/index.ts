@@ -3,6 +3,7 @@ import { benchAudit, benchAuditHeavy } from './audit';
 import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
+import { benchSoak } from './soak';
 import { benchStartup } from './startup';
 import { benchTimers } from './timers';
 
@@ -18,6 +19,7 @@ const all: Record<string, () => Promise<void>> = {
   report: () => benchReport(),
   functions: () => benchFunctions(),
   startup: () => benchStartup(),
+  soak: () => benchSoak(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -529,6 +529,17 @@ export class DynamoStore implements Store {
     return changed;
   }
 
+  /**
+   * Clears flags without the condition, group-committed: only for a sole writer that knows no
+   * newer flag is written (lib/adapters/local/exclusive-store.ts). In the request lane, like the
+   * flags, so a flag written after a clear is never overtaken by it.
+   */
+  clearChangedUnchecked(ticketIds: readonly string[]): Promise<void> {
+    return Promise.all(
+      ticketIds.map((id) => this.enqueue('request', { DeleteRequest: { Key: { pk: CHANGED, sk: { S: id } } } })),
+    ).then(() => {});
+  }
+
   async clearChanged(ticketId: string, at: number): Promise<void> {
     // unless flagged again meanwhile: then its newer change still waits
     this.counters.requests++;

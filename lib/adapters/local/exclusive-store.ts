@@ -46,6 +46,8 @@ import {
 export interface ExclusiveBackend extends Store {
   /** Writes the events, and lists `newTickets` in the ticket directory in the same commit. */
   appendUnchecked(events: readonly CanonicalEvent[], newTickets?: readonly string[]): Promise<void>;
+  /** Clears changed-ticket flags without a condition (the caller knows none is newer). */
+  clearChangedUnchecked(ticketIds: readonly string[]): Promise<void>;
   /** Every ticket with events; undefined when the store keeps no directory. */
   ticketDirectory(): Promise<Iterable<string> | undefined>;
 }
@@ -73,6 +75,8 @@ export class ExclusiveStore implements Store {
   private readonly loading = new Map<string, Promise<Partition>>();
   /** The notices this process has claimed and not yet moved on (see `transition`). */
   private readonly claims = new Set<string>();
+  /** The latest changed-ticket flag this process wrote or read, per ticket (Store.flagChanged). */
+  private readonly flags = new Map<string, number>();
   /** Tickets whose listing was written by a write that failed: it may have landed, or not. */
   private readonly maybeListed = new Set<string>();
   /** The store's ticket directory, read on first use, then kept up to date here. */
@@ -244,15 +248,21 @@ export class ExclusiveStore implements Store {
   }
 
   flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
+    for (const id of ticketIds) this.flags.set(id, at);
     return this.inner.flagChanged(ticketIds, at);
   }
 
-  changedTickets(): Promise<{ ticketId: string; at: number }[]> {
-    return this.inner.changedTickets();
+  async changedTickets(): Promise<{ ticketId: string; at: number }[]> {
+    const changed = await this.inner.changedTickets();
+    for (const { ticketId, at } of changed) if (!this.flags.has(ticketId)) this.flags.set(ticketId, at);
+    return changed;
   }
 
-  clearChanged(ticketId: string, at: number): Promise<void> {
-    return this.inner.clearChanged(ticketId, at);
+  /** The condition decided here, the delete group-committed (no conditional write per ticket). */
+  async clearChanged(ticketId: string, at: number): Promise<void> {
+    if (this.flags.get(ticketId) !== at) return;
+    this.flags.delete(ticketId);
+    await this.inner.clearChangedUnchecked([ticketId]);
   }
 
   /**

@@ -127,6 +127,10 @@ export class MemoryStore implements Store {
     return [...this.changed].map(([ticketId, at]) => ({ ticketId, at }));
   }
 
+  async clearChangedUnchecked(ticketIds: readonly string[]): Promise<void> {
+    for (const id of ticketIds) this.changed.delete(id);
+  }
+
   async clearChanged(ticketId: string, at: number): Promise<void> {
     if (this.changed.get(ticketId) === at) this.changed.delete(ticketId);
   }

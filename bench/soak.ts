@@ -1,0 +1,141 @@
+/**
+ * `serve --data` under sustained load: the generated export of 200,000 tickets (about 2M events)
+ * posted as signed canonical batches of 100, eight at a time. Every 20,000 tickets' worth it
+ * prints serve's RSS, its open file descriptors, the data folder's size and files, the reconcile
+ * backlog and the rate; then how long SIGTERM takes, and the folder's size when reopened.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eachLine, openSource } from '../cli/lines';
+import { DEV_SECRET } from '../lib/sources/secrets';
+import { exportFile } from './audit';
+
+const BIN = join(import.meta.dirname, '../bin/escalation-auditor.mjs');
+const BATCH = 100;
+const IN_FLIGHT = 8;
+const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+
+function start(data: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', data, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1] as string, child });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+}
+
+function post(url: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (body) headers['x-signature'] = `sha256=${createHmac('sha256', DEV_SECRET).update(body).digest('hex')}`;
+    const req = request(`${url}${path}`, { method: body ? 'POST' : 'GET', agent, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const folder = (dir: string) => {
+  const files = readdirSync(dir);
+  return { files: files.length, mb: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) / 2 ** 20 };
+};
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+export async function benchSoak(tickets = 200_000): Promise<void> {
+  const file = await exportFile(tickets);
+  const data = mkdtempSync(join(tmpdir(), 'ea-soak-'));
+  const { url, child } = await start(data);
+  const pid = child.pid as number;
+  console.log(
+    `\n## serve soak: ${tickets.toLocaleString('en-US')} tickets posted to serve --data, batches of ${BATCH}, ${IN_FLIGHT} at a time`,
+  );
+  const seen = new Set<string>();
+  let events = 0;
+  let batch: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  let mark = performance.now();
+  let markEvents = 0;
+  let nextReport = 20_000;
+  let peak = 0;
+  const send = (lines: string[]) => {
+    const p = post(url, '/webhooks/canonical', `[${lines.join(',')}]`).then((r) => {
+      if (r.status !== 200) throw new Error(`serve answered ${r.status}: ${r.text}`);
+    });
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+  const report = async () => {
+    const health = JSON.parse((await post(url, '/healthz')).text) as { reconciling: number };
+    const f = folder(data);
+    const rate = (events - markEvents) / ((performance.now() - mark) / 1000);
+    const rss = rssMb(pid);
+    peak = Math.max(peak, rss);
+    console.log(
+      `  ${seen.size.toLocaleString('en-US').padStart(8)} tickets ${events.toLocaleString('en-US').padStart(10)} events: RSS ${rss.toFixed(0).padStart(5)} MB, ${String(fds(pid)).padStart(4)} fds, folder ${f.mb.toFixed(0).padStart(5)} MB in ${String(f.files).padStart(4)} files, backlog ${String(health.reconciling).padStart(6)} tickets, ${rate.toFixed(0).padStart(6)} events/s`,
+    );
+    mark = performance.now();
+    markEvents = events;
+  };
+  await eachLine(
+    await openSource(file),
+    (line) => {
+      if (!line) return;
+      const m = /"ticketId":"([^"]+)"/.exec(line);
+      if (m) seen.add(m[1] as string);
+      batch.push(line);
+      events++;
+      if (batch.length >= BATCH) {
+        send(batch);
+        batch = [];
+      }
+    },
+    async () => {
+      while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      if (seen.size >= nextReport) {
+        nextReport += 20_000;
+        await report();
+      }
+    },
+  );
+  if (batch.length) send(batch);
+  await Promise.all(inFlight);
+  await report();
+  const total = (performance.now() - started) / 1000;
+  const stopping = performance.now();
+  const stopped = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await stopped;
+  const stopS = (performance.now() - stopping) / 1000;
+  const running = folder(data);
+  // reopened: a second serve over the folder, stopped at once
+  const again = await start(data);
+  const reopened = (() => {
+    const s = again.child.pid ? rssMb(again.child.pid) : 0;
+    return s;
+  })();
+  const stoppedAgain = new Promise((resolve) => again.child.once('exit', resolve));
+  again.child.kill('SIGTERM');
+  await stoppedAgain;
+  const after = folder(data);
+  console.log(
+    `  ${events.toLocaleString('en-US')} events in ${total.toFixed(0)} s (${(events / total).toFixed(0)} events/s); peak RSS ${peak.toFixed(0)} MB; SIGTERM stopped it in ${stopS.toFixed(1)} s; ` +
+      `the folder: ${running.mb.toFixed(0)} MB in ${running.files} files at the stop, ${after.mb.toFixed(0)} MB in ${after.files} after reopening (RSS ${reopened.toFixed(0)} MB at start)`,
+  );
+  console.log('targets: RSS on a plateau at most 1.5 GB, the folder within 2x its reopened size, SIGTERM within 10 s');
+  rmSync(data, { recursive: true, force: true });
+}
