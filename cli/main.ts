@@ -1,5 +1,6 @@
 /** The `escalation-auditor` command line. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_BODY } from '../lib/app/limits';
 import { SOURCE_NAMES } from '../lib/sources/names';
 import { FORMATS, REPORT_FORMATS, UsageError } from './options';
 
@@ -55,7 +56,12 @@ Examples:
     .option('--mapping <file>', 'how to read vendor payloads (see examples/mapping.yaml)')
     .option('--secrets <file>', 'signing secrets per source, JSON or YAML (default: the development secret)')
     .addOption(
-      new Option('--max-body <bytes>', 'largest request body accepted').default(1 << 20).argParser(integer(1, 1 << 26)),
+      new Option(
+        '--max-body <bytes>',
+        'largest request body accepted (at most 262144: a request is archived whole in one item)',
+      )
+        .default(MAX_BODY)
+        .argParser(integer(1, MAX_BODY)),
     )
     .addOption(
       new Option('--grace <seconds>', 'webhook lag allowed for: deadlines are judged this long after they pass')

@@ -7,8 +7,7 @@
 import { once } from 'node:events';
 import { DateTime } from 'luxon';
 import type { AuditTotals, RuleTally } from '../lib/engine/audit';
-import { calendarOf } from '../lib/engine/evaluate';
-import { clock, explain } from '../lib/engine/explain';
+import { explain, explainRun } from '../lib/engine/explain';
 import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
 import { breachRows, type MissedRun } from '../lib/engine/runs';
 import type { Breach } from '../lib/engine/types';
@@ -56,14 +55,6 @@ function runJson(r: MissedRun): object {
   };
 }
 
-/** "27 missed windows in a row, due 10:00 to Mon 9 Mar 08:00: no qualifying client update from 08:00". */
-function runText(r: MissedRun, policy: Policy): string {
-  const calendar = calendarOf(policy);
-  const rule = ruleById.get(r.rule) as Rule;
-  const at = (ms: number) => clock(ms, r.firstDueAt, calendar);
-  return `${r.count} missed windows in a row, due ${at(r.firstDueAt)} to ${at(r.lastDueAt)}: ${rule.missing} from ${at(r.startAt)} to ${at(r.lastDueAt)}`;
-}
-
 const ruleIndex = (rule: RuleId) => RULE_IDS.indexOf(rule);
 /** Joins a row's cells in a record (no cell holds it: they are printable text). */
 const CELL = '\u0000';
@@ -109,7 +100,7 @@ export class AuditOutput {
     for (const row of breachRows(breaches)) {
       const { ticketId, rule, severity } = row.run ?? row.breach;
       const dueAt = row.run ? row.run.firstDueAt : row.breach.dueAt;
-      const what = row.run ? runText(row.run, policy) : explain(row.breach, policy);
+      const what = row.run ? explainRun(row.run, policy) : explain(row.breach, policy);
       const sev = severity ?? '-';
       this.widths.ticket = Math.max(this.widths.ticket, ticketId.length);
       this.widths.severity = Math.max(this.widths.severity, sev.length);

@@ -1,12 +1,15 @@
 /**
  * What the Lambdas need, built once per cold start from their environment:
  * - TABLE_NAME (and DYNAMODB_ENDPOINT for a local engine), ARCHIVE_RETENTION_DAYS (default 30);
- * - POLICY and MAPPING: JSON text, optional (the CDK app converts the YAML files);
+ * - CONFIG_FILE: the policy and the mapping as JSON, in the bundle (the CDK app converts the YAML
+ *   files and copies the result in); or POLICY and MAPPING as JSON text, for local runs and tests;
  * - the webhook signing secrets from the SSM SecureString parameter named by SECRETS_PARAMETER
  *   (WEBHOOK_SECRETS for local runs);
  * - for timers and alerts: SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN,
  *   ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60).
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -36,7 +39,29 @@ export function storeFromEnv(): DynamoStore {
   });
 }
 
-export const policyFromEnv = (): Policy => (process.env.POLICY ? parsePolicy(process.env.POLICY) : DEFAULT_POLICY);
+/**
+ * The configuration the CDK app put in the bundle (`CONFIG_FILE`, next to the handler: the
+ * policy and the mapping as JSON), read once per cold start; POLICY and MAPPING in the
+ * environment instead for local runs and tests.
+ */
+let bundled: { policy?: unknown; mapping?: unknown } | undefined;
+function bundledConfig(): { policy?: unknown; mapping?: unknown } {
+  const file = process.env.CONFIG_FILE;
+  if (!file) return {};
+  bundled ??= JSON.parse(readFileSync(resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file), 'utf8'));
+  return bundled ?? {};
+}
+
+export function policyFromEnv(): Policy {
+  const { policy } = bundledConfig();
+  if (policy !== undefined) return parsePolicy(JSON.stringify(policy));
+  return process.env.POLICY ? parsePolicy(process.env.POLICY) : DEFAULT_POLICY;
+}
+
+export function mappingFromEnv(): Mapping {
+  const { mapping } = bundledConfig();
+  return parseMapping(mapping !== undefined ? JSON.stringify(mapping) : (process.env.MAPPING ?? '{}'));
+}
 
 /** Timers and alerts, when the environment configures them. */
 export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | undefined {
@@ -68,7 +93,7 @@ export async function wireIngest() {
   const store = storeFromEnv();
   const policy = policyFromEnv();
   const live = liveFromEnv(store, policy);
-  const mapping: Mapping = parseMapping(process.env.MAPPING ?? '{}');
+  const mapping: Mapping = mappingFromEnv();
   return {
     store,
     policy,

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -14,6 +14,7 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ConfigError } from '../lib/config';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +46,30 @@ export interface AuditorFunctionProps {
   readonly logRetention: RetentionDays;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /**
+   * A file of configuration (the policy and the mapping, JSON) copied into the bundle as
+   * `CONFIG_FILE`, read at cold start: Lambda's environment holds 4 KB, a large organisation's
+   * mapping many times that.
+   */
+  readonly configFile?: string;
+}
+
+/** The name of the configuration file inside a bundle (functions/wiring.ts reads it). */
+export const CONFIG_FILE = 'auditor-config.json';
+/** What Lambda allows for a function's environment: the JSON of the whole variable map. */
+export const MAX_ENVIRONMENT_BYTES = 4096;
+/** What an unresolved reference (an ARN, a URL) is counted as until deploy time resolves it. */
+const TOKEN_BYTES = 256;
+
+/**
+ * The size of an environment as Lambda measures it (the JSON of the variable map), counting each
+ * value synth cannot know yet at `TOKEN_BYTES`.
+ */
+export function environmentBytes(variables: Record<string, string>): number {
+  const known = Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [k, Token.isUnresolved(v) ? 'x'.repeat(TOKEN_BYTES) : v]),
+  );
+  return Buffer.byteLength(JSON.stringify(known));
 }
 
 export class AuditorFunction extends Construct {
@@ -53,9 +78,12 @@ export class AuditorFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Where asynchronous invocations (Scheduler) land after Lambda's two retries. */
   readonly failures: Queue;
+  /** The configuration file copied into its bundle, if any. */
+  readonly configFile?: string;
 
   constructor(scope: Construct, id: string, props: AuditorFunctionProps) {
     super(scope, id);
+    if (props.configFile) this.configFile = props.configFile;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -79,6 +107,18 @@ export class AuditorFunction extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the function's dead-letter destination; its depth alarms to the ops topic.",
     });
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: 'escalation-auditor',
+      POWERTOOLS_METRICS_NAMESPACE: 'EscalationAuditor',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(props.configFile ? { CONFIG_FILE } : {}),
+      ...props.environment,
+    };
+    const bytes = environmentBytes(environment);
+    if (bytes > MAX_ENVIRONMENT_BYTES)
+      throw new ConfigError(
+        `${props.functionName}: its environment is ${bytes} bytes as Lambda measures it (the JSON of the variables), over Lambda's ${MAX_ENVIRONMENT_BYTES}`,
+      );
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: props.description,
@@ -93,15 +133,21 @@ export class AuditorFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      bundling: BUNDLING,
+      bundling: props.configFile
+        ? {
+            ...BUNDLING,
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_input: string, output: string) => [
+                `cp ${JSON.stringify(props.configFile)} ${JSON.stringify(join(output, CONFIG_FILE))}`,
+              ],
+            },
+          }
+        : BUNDLING,
       onFailure: new SqsDestination(this.failures),
       retryAttempts: 2,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'escalation-auditor',
-        POWERTOOLS_METRICS_NAMESPACE: 'EscalationAuditor',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...props.environment,
-      },
+      environment,
     });
   }
 }

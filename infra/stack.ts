@@ -3,6 +3,11 @@
  * EventBridge Scheduler timer per pending obligation, the checker publishing breaches, the weekly
  * report, and what operations need to notice when any of it fails.
  */
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ArnFormat,
   type CfnElement,
@@ -11,6 +16,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Stage,
   TimeZone,
   Validations,
 } from 'aws-cdk-lib';
@@ -52,8 +58,23 @@ const TABLE_WRITER = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ];
-/** Lambda allows 4 KB of environment; policy and mapping travel there as compact JSON. */
-const MAX_CONFIG_ENV = 3_000;
+/**
+ * Writes the functions' configuration (policy and mapping as compact JSON) into the cloud
+ * assembly's folder, named by its content, for the bundles to take in; undefined when there is
+ * none (the functions then use CS-POL-001 and an empty mapping).
+ */
+function writeConfig(scope: Construct, c: DeployConfig): string | undefined {
+  if (!c.policyText && !c.mappingText) return undefined;
+  const text = JSON.stringify({
+    ...(c.policyText ? { policy: JSON.parse(c.policyText) } : {}),
+    ...(c.mappingText ? { mapping: JSON.parse(c.mappingText) } : {}),
+  });
+  const dir = join(Stage.of(scope)?.outdir ?? tmpdir(), 'escalation-auditor-config');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  writeFileSync(file, text);
+  return file;
+}
 
 export interface AuditorStackProps extends StackProps {
   readonly config: DeployConfig;
@@ -69,11 +90,8 @@ export class AuditorStack extends Stack {
     const c = props.config;
     const prefix = `escalation-auditor-${c.stage}`;
     const logRetention = retention(c.logRetentionDays);
-    const configSize = (c.policyText?.length ?? 0) + (c.mappingText?.length ?? 0);
-    if (configSize > MAX_CONFIG_ENV)
-      throw new ConfigError(
-        `policy and mapping are ${configSize} characters as JSON; Lambda's environment holds ${MAX_CONFIG_ENV}: trim the mapping's lists`,
-      );
+    // the policy and the mapping travel in the bundles, not in the environment (4 KB)
+    const configFile = writeConfig(this, c);
 
     // Keys, data, queues, topics -------------------------------------------------------------
     const key = new Key(this, 'Key', {
@@ -190,7 +208,6 @@ export class AuditorStack extends Stack {
     const store = {
       TABLE_NAME: table.tableName,
       ARCHIVE_RETENTION_DAYS: String(c.archiveRetentionDays),
-      ...(c.policyText ? { POLICY: c.policyText } : {}),
     };
     const live = {
       SCHEDULE_GROUP: group.scheduleGroupName,
@@ -209,8 +226,8 @@ export class AuditorStack extends Stack {
         ...store,
         ...live,
         SECRETS_PARAMETER: c.secretsParameter,
-        ...(c.mappingText ? { MAPPING: c.mappingText } : {}),
       },
+      configFile,
       logRetention,
       timeout: Duration.seconds(29),
     });
@@ -219,6 +236,7 @@ export class AuditorStack extends Stack {
       functionName: checkerName,
       description: 'Fired by a ticket timer: records a breach once and alerts on-call',
       environment: { ...store, ...live },
+      configFile,
       logRetention,
       timeout: Duration.seconds(60),
     });
@@ -227,6 +245,7 @@ export class AuditorStack extends Stack {
       functionName: `${prefix}-report`,
       description: "Writes last week's compliance report to S3 and announces it",
       environment: { ...store, REPORTS_BUCKET: bucket.bucketName, REPORTS_TOPIC_ARN: reports.topicArn },
+      configFile,
       logRetention,
       timeout: Duration.minutes(15),
       memorySize: 2048,

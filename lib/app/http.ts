@@ -9,6 +9,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
+import { MAX_BODY } from './limits';
 import { type TicketDeps, ticketView } from './tickets';
 import { unmappedRequests } from './unmapped';
 
@@ -40,7 +41,7 @@ export type ApiDeps = IngestDeps &
     readonly stats?: () => Record<string, unknown>;
   };
 
-export const DEFAULT_MAX_BODY = 1 << 20;
+export const DEFAULT_MAX_BODY = MAX_BODY;
 
 export const json = (r: Reply): HttpResponse => ({
   status: r.status,
@@ -50,7 +51,10 @@ export const json = (r: Reply): HttpResponse => ({
 
 export const tooLarge = (limit: number): Reply => ({
   status: 413,
-  body: { error: 'payload too large', reason: `the body exceeds ${limit} bytes` },
+  body: {
+    error: 'payload too large',
+    reason: `the body exceeds ${limit} bytes, the most a webhook may send here (its raw request is archived whole in one item)`,
+  },
 });
 
 export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResponse> {

@@ -8,6 +8,7 @@ import type { Policy } from '../policy/schema';
 import { duration } from '../text/duration';
 import { calendarOf } from './evaluate';
 import { type Rule, ruleById } from './rules';
+import type { MissedRun } from './runs';
 import type { Obligation } from './types';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -60,4 +61,14 @@ export function explain(o: Obligation, policy: Policy): string {
       }
       return humanise(`${rule.missing} by ${deadline}${tail}`);
   }
+}
+
+/** "27 missed windows in a row, due 10:00 to Mon 9 Mar 08:00: no qualifying client update from 08:00 to Mon 9 Mar 08:00". */
+export function explainRun(r: MissedRun, policy: Policy): string {
+  const rule = ruleById.get(r.rule) as Rule;
+  const cal = calendarOf(policy);
+  const at = (ms: number) => clock(ms, r.firstDueAt, cal);
+  return humanise(
+    `${r.count} missed windows in a row, due ${at(r.firstDueAt)} to ${at(r.lastDueAt)}: ${rule.missing} from ${at(r.startAt)} to ${at(r.lastDueAt)}`,
+  );
 }

@@ -5,8 +5,9 @@
  * engine's explanations; the findings; the trend over the previous weeks.
  */
 import { DateTime } from 'luxon';
-import { explain } from '../engine/explain';
+import { explain, explainRun } from '../engine/explain';
 import { RULE_IDS } from '../engine/rules';
+import { breachRows } from '../engine/runs';
 import { breachKey, type Finding, type Obligation, type TicketAudit } from '../engine/types';
 import { SEVERITIES, type Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
@@ -93,6 +94,21 @@ const item = (o: Obligation, policy: Policy): ReportItem => ({
 const byDueTicket = (a: Obligation, b: Obligation) =>
   a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
+/** One ticket's breaches as a reader sees them: consecutive missed windows as one row. */
+export interface BreachGroup {
+  readonly ticketId: string;
+  readonly severity: Severity | undefined;
+  /** Breaches of the ticket in the week (a run counts each of its windows). */
+  readonly breaches: number;
+  readonly rows: readonly {
+    readonly dueAt: number;
+    readonly rule: RuleId;
+    /** 1 for a single breach, the number of windows for a run. */
+    readonly count: number;
+    readonly explanation: string;
+  }[];
+}
+
 export interface WeeklyReport {
   readonly week: Week;
   /**
@@ -115,6 +131,8 @@ export interface WeeklyReport {
   /** Per agent (see Obligation.agent), when events name their actors; most breaches first. */
   readonly byAgent: readonly Group[];
   readonly breaches: readonly ReportItem[];
+  /** The breaches by ticket, most breaches first (what HTML and Markdown show). */
+  readonly breachGroups: readonly BreachGroup[];
   readonly findings: readonly Finding[];
   /** Breaches alerted while live and retracted on late evidence (not counted as breaches). */
   readonly retracted: { readonly total: number; readonly byRule: Readonly<Partial<Record<RuleId, number>>> };
@@ -301,6 +319,7 @@ export class WeekAggregator {
   result(): WeeklyReport {
     const { policy, week, asOf } = this;
     const obligations = this.obligations.sort(byDueTicket);
+    const breached = obligations.filter((o) => o.status === 'breached');
     const bySeverity: Partial<Record<Severity, Tally>> = {};
     for (const s of SEVERITIES) {
       const t = this.bySeverity.get(s);
@@ -321,7 +340,8 @@ export class WeekAggregator {
       bySeverity,
       byQueue: this.byQueue.result(),
       byAgent: this.byAgent.result(),
-      breaches: obligations.filter((o) => o.status === 'breached').map((o) => item(o, policy)),
+      breaches: breached.map((o) => item(o, policy)),
+      breachGroups: groupBreaches(breached, policy),
       findings: this.findings.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)),
       retracted: this.retracted,
       trend: this.weeks.map((w, i) => {
@@ -337,6 +357,33 @@ export class WeekAggregator {
       open: this.open.sort(byDueTicket).map((o) => item(o, policy)),
     };
   }
+}
+
+/** Breaches (in due order) by ticket, most first, then by ticket id; runs of missed windows as one row. */
+function groupBreaches(breached: readonly Obligation[], policy: Policy): BreachGroup[] {
+  const byTicket = new Map<string, Obligation[]>();
+  for (const b of breached) {
+    const list = byTicket.get(b.ticketId);
+    if (list) list.push(b);
+    else byTicket.set(b.ticketId, [b]);
+  }
+  return [...byTicket]
+    .sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([ticketId, of]) => ({
+      ticketId,
+      severity: of[0]?.severity,
+      breaches: of.length,
+      rows: breachRows(of).map((row) =>
+        row.run
+          ? {
+              dueAt: row.run.firstDueAt,
+              rule: row.run.rule,
+              count: row.run.count,
+              explanation: explainRun(row.run, policy),
+            }
+          : { dueAt: row.breach.dueAt, rule: row.breach.rule, count: 1, explanation: explain(row.breach, policy) },
+      ),
+    }));
 }
 
 /** The report of `week` from a list of audits (see WeekAggregator). */

@@ -3,11 +3,9 @@
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
 
-import { ruleById } from '../engine/rules';
-import { breachRows } from '../engine/runs';
 import { duration } from '../text/duration';
 import { counted, noun } from '../text/plural';
-import type { Group, ReportItem, Tally, WeeklyReport } from './aggregate';
+import type { Group, Tally, WeeklyReport } from './aggregate';
 import { TALLY_COLUMNS } from './render';
 
 const esc = (s: string) =>
@@ -91,28 +89,15 @@ function ticketLink(r: WeeklyReport, ticketId: string): string {
 
 /** The breaches grouped by ticket, most breaches first; consecutive missed windows as one row. */
 function breachesByTicket(r: WeeklyReport): string {
-  const byTicket = new Map<string, ReportItem[]>();
-  for (const b of r.breaches) {
-    const list = byTicket.get(b.ticketId) ?? [];
-    if (!list.length) byTicket.set(b.ticketId, list);
-    list.push(b);
-  }
-  const tickets = [...byTicket].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1));
-  const body = tickets
-    .map(([ticketId, breaches]) => {
-      const rows = breachRows(breaches)
-        .map((row) => {
-          if (row.run) {
-            const missing = ruleById.get(row.run.rule)?.missing ?? 'missed';
-            const what = `${row.run.count} missed windows in a row, due ${stamp(row.run.firstDueAt)} to ${stamp(row.run.lastDueAt)}: ${missing} from ${stamp(row.run.startAt)}`;
-            return `<tr>${cell('Due', esc(stamp(row.run.firstDueAt)))}${cell('Rule', esc(row.run.rule))}${cell('What happened', esc(what))}</tr>`;
-          }
-          const b = row.breach;
-          return `<tr>${cell('Due', esc(stamp(b.dueAt)))}${cell('Rule', esc(b.rule))}${cell('What happened', esc(b.explanation))}</tr>`;
-        })
+  const body = r.breachGroups
+    .map((g) => {
+      const rows = g.rows
+        .map(
+          (row) =>
+            `<tr>${cell('Due', esc(stamp(row.dueAt)))}${cell('Rule', esc(row.rule))}${cell('What happened', esc(row.explanation))}</tr>`,
+        )
         .join('');
-      const severity = breaches[0]?.severity ?? '–';
-      return `<tbody><tr class="ticket"><th scope="rowgroup" colspan="3">${ticketLink(r, ticketId)} · ${esc(severity)} · ${counted(breaches.length, 'breach', 'breaches')}</th></tr>${rows}</tbody>`;
+      return `<tbody><tr class="ticket"><th scope="rowgroup" colspan="3">${ticketLink(r, g.ticketId)} · ${esc(g.severity ?? '–')} · ${counted(g.breaches, 'breach', 'breaches')}</th></tr>${rows}</tbody>`;
     })
     .join('');
   return `<table class="breaches"><thead><tr><th scope="col">Due</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead>${body}</table>`;

@@ -5,7 +5,7 @@ import { explain } from '../engine/explain';
 import type { Policy } from '../policy/schema';
 import { duration } from '../text/duration';
 import { counted } from '../text/plural';
-import type { Group, ReportItem, Tally, WeeklyReport } from './aggregate';
+import type { BreachGroup, Group, ReportItem, Tally, WeeklyReport } from './aggregate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -38,6 +38,11 @@ export function reportJson(r: WeeklyReport): object {
     byAgent: r.byAgent,
     trend: r.trend,
     breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
+    // the same breaches as read: by ticket, runs of missed windows as one row each
+    breachesByTicket: r.breachGroups.map((g) => ({
+      ...g,
+      rows: g.rows.map((row) => ({ ...row, dueAt: iso(row.dueAt) })),
+    })),
     open: r.open.map((o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
     findings: r.findings,
     retracted: r.retracted,
@@ -117,6 +122,13 @@ const items = (list: readonly ReportItem[], what: string) =>
       )
     : 'None.';
 
+/** One ticket's breaches: a line naming it, then its rows (a run of missed windows as one). */
+const breachGroup = (g: BreachGroup) =>
+  `**${g.ticketId}** · ${g.severity ?? '-'} · ${counted(g.breaches, 'breach', 'breaches')}\n\n${table(
+    ['Due', 'Rule', 'What happened'],
+    g.rows.map((row) => [iso(row.dueAt), row.rule, row.explanation]),
+  )}`;
+
 export function reportMarkdown(r: WeeklyReport): string {
   const head = ['', ...TALLY_COLUMNS];
   const groups = (title: string, of: readonly Group[]) =>
@@ -162,8 +174,7 @@ export function reportMarkdown(r: WeeklyReport): string {
     '',
     '## Breaches',
     '',
-    items(r.breaches, 'What happened'),
-    '',
+    ...(r.breachGroups.length ? r.breachGroups.flatMap((g) => [breachGroup(g), '']) : ['None.', '']),
     `## Open at ${iso(r.asOf)} (not yet due; not counted)`,
     '',
     items(r.open, 'Where it stands'),

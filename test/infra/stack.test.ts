@@ -2,10 +2,15 @@
  * The CDK app, synthesized for real (bundling skipped: test/infra/synth.test.ts runs the CLI with
  * it) and asserted property by property: every security-relevant setting and every IAM statement.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { createApp } from '../../infra/app';
+import { environmentBytes } from '../../infra/auditor-function';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
@@ -225,12 +230,10 @@ describe('the stack', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 } }),
     });
-    const berlin = synth({ timeZone: 'Europe/Berlin' }).template;
-    berlin.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpressionTimezone: 'Europe/Berlin' });
-    const env = Object.values(berlin.findResources('AWS::Lambda::Function')).map(
-      (f) => f.Properties.Environment.Variables.POLICY,
-    );
-    for (const policy of env) expect(JSON.parse(policy).calendar.timeZone).toBe('Europe/Berlin');
+    const berlin = synth({ timeZone: 'Europe/Berlin' });
+    berlin.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpressionTimezone: 'Europe/Berlin' });
+    for (const f of [berlin.stack.ingest, berlin.stack.checker, berlin.stack.report])
+      expect(JSON.parse(readFileSync(f.configFile as string, 'utf8')).policy.calendar.timeZone).toBe('Europe/Berlin');
   });
 
   it('encrypts the topics with a rotating customer key, refuses plain HTTP and subscribes from context', () => {
@@ -328,12 +331,46 @@ describe('the deployment settings', () => {
     expect(() => synth(context)).toThrow(message);
   });
 
-  it('reads the policy and mapping files and passes them to the functions as JSON', () => {
-    const { template: t } = synth({ policyFile: 'examples/policy.yaml', mappingFile: 'examples/mapping.yaml' });
+  it('reads the policy and mapping files and passes them to the functions in their bundles, not their environment', () => {
+    const { template: t, stack: s } = synth({
+      policyFile: 'examples/policy.yaml',
+      mappingFile: 'examples/mapping.yaml',
+    });
     const ingest = Object.values(
       t.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'escalation-auditor-dev-ingest' } }),
     )[0]?.Properties.Environment.Variables;
-    expect(JSON.parse(ingest.POLICY).id).toBe('CS-POL-001');
-    expect(JSON.parse(ingest.MAPPING)).toHaveProperty('zendesk');
+    expect(ingest.CONFIG_FILE).toBe('auditor-config.json');
+    expect(ingest.POLICY).toBeUndefined();
+    const config = JSON.parse(readFileSync(s.ingest.configFile as string, 'utf8'));
+    expect(config.policy.id).toBe('CS-POL-001');
+    expect(config.mapping).toHaveProperty('zendesk');
+  });
+
+  it('deploys a large organisation: 120 groups with queues, 1,500 agents, 400 enterprise organisations', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-large-'));
+    const n = (k: number, f: (i: number) => string) =>
+      Object.fromEntries(Array.from({ length: k }, (_, i) => [`${9_000_000_000_000 + i}`, f(i)]));
+    const mapping = {
+      zendesk: {
+        severity: { field: 'priority', values: { URGENT: 'P1', HIGH: 'P2', NORMAL: 'P3', LOW: 'P4' } },
+        groups: n(120, (i) => ['L1', 'L2', 'L3'][i % 3] as string),
+        queues: n(120, (i) => `Support team number ${i}`),
+        users: n(1_500, (i) => ['L1', 'L2', 'L3', 'CSM'][i % 4] as string),
+        organizations: n(400, () => 'enterprise'),
+        defaultClientTier: 'standard',
+      },
+    };
+    const file = join(dir, 'mapping.yaml');
+    writeFileSync(file, stringifyYaml(mapping));
+    expect(readFileSync(file, 'utf8').length).toBeGreaterThan(55_000);
+    const { template: t, stack: s } = synth({ mappingFile: file });
+    for (const f of Object.values(t.findResources('AWS::Lambda::Function'))) {
+      const variables = f.Properties.Environment.Variables as Record<string, string>;
+      // every value synth cannot know yet counted at 256 bytes: well under Lambda's 4 KB
+      expect(environmentBytes(variables)).toBeLessThan(2_500);
+    }
+    expect(
+      Object.keys(JSON.parse(readFileSync(s.ingest.configFile as string, 'utf8')).mapping.zendesk.users),
+    ).toHaveLength(1_500);
   });
 });

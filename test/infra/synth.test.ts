@@ -23,10 +23,15 @@ const offline = Object.fromEntries(
 
 describe('npx cdk synth', () => {
   it('synthesizes offline, bundling each function locally', { timeout: 120_000 }, async () => {
-    const r = await run('npx', ['cdk', 'synth', '--quiet', '--output', out], {
-      cwd: ROOT,
-      env: { ...offline, NPM_CONFIG_UPDATE_NOTIFIER: 'false', CDK_DISABLE_VERSION_CHECK: '1' },
-    });
+    // with a mapping: it travels in each bundle, next to the handler, not in the environment
+    const r = await run(
+      'npx',
+      ['cdk', 'synth', '--quiet', '--output', out, '-c', 'mappingFile=examples/mapping.yaml'],
+      {
+        cwd: ROOT,
+        env: { ...offline, NPM_CONFIG_UPDATE_NOTIFIER: 'false', CDK_DISABLE_VERSION_CHECK: '1' },
+      },
+    );
     expect(r.stderr).not.toMatch(/docker/i);
     const template = JSON.parse(readFileSync(join(out, 'EscalationAuditor-dev.template.json'), 'utf8'));
     const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: never }>).filter(
@@ -36,7 +41,10 @@ describe('npx cdk synth', () => {
     const assets = readdirSync(out).filter((f) => f.startsWith('asset.'));
     expect(assets).toHaveLength(3);
     for (const asset of assets) {
-      expect(readdirSync(join(out, asset))).toEqual(['index.mjs']);
+      expect(readdirSync(join(out, asset)).sort()).toEqual(['auditor-config.json', 'index.mjs']);
+      expect(JSON.parse(readFileSync(join(out, asset, 'auditor-config.json'), 'utf8')).mapping).toHaveProperty(
+        'zendesk',
+      );
       const loaded = await run(
         process.execPath,
         [
@@ -49,6 +57,9 @@ describe('npx cdk synth', () => {
             ...offline,
             AWS_REGION: 'eu-west-1',
             TABLE_NAME: 'test',
+            // as Lambda runs it: the bundle's folder is the task root
+            LAMBDA_TASK_ROOT: join(out, asset),
+            CONFIG_FILE: 'auditor-config.json',
             WEBHOOK_SECRETS: '{}',
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           },

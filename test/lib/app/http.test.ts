@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BODY } from '../../../lib/app/limits';
 import { SOURCES } from '../../../lib/sources';
 import { startApi, type TestApi } from '../../support/api';
 import { dynalite, type Engine } from '../../support/dynamo';
@@ -239,6 +240,37 @@ describe('the HTTP surface', () => {
       req.end();
     });
     expect(streamed).toBe(413);
+  });
+
+  it('takes a body of the whole limit, archived in one item even as base64, and refuses one byte more with 413 naming it', async () => {
+    const own = await startApi(engine, { maxBodyBytes: MAX_BODY });
+    try {
+      const events = Array.from({ length: 1200 }, (_, i) => created(`big-${i}`, `T-BIG-${i % 40}`));
+      const json = JSON.stringify(events);
+      const whole = json + ' '.repeat(MAX_BODY - Buffer.byteLength(json));
+      const fits = signed('canonical', whole);
+      expect(Buffer.byteLength(fits.body)).toBe(MAX_BODY);
+      expect(await own.post('/webhooks/canonical', fits.body, fits.headers)).toMatchObject({
+        status: 200,
+        json: { accepted: 1200 },
+      });
+      // not UTF-8: refused, and archived as base64 (a third larger) without a 5xx
+      const bytes = Buffer.alloc(MAX_BODY, 0x61);
+      bytes[10] = 0xff;
+      const invalid = signed('canonical', bytes);
+      const refused = await fetch(`${own.url}/webhooks/canonical`, {
+        method: 'POST',
+        body: bytes,
+        headers: invalid.headers,
+      });
+      expect(refused.status).toBe(400);
+      const over = signed('canonical', `${whole} `);
+      const r = await own.post('/webhooks/canonical', over.body, over.headers);
+      expect(r.status).toBe(413);
+      expect(r.json.reason).toMatch(/exceeds 262144 bytes.*archived whole in one item/);
+    } finally {
+      await own.server.close();
+    }
   });
 
   it('answers unknown routes, sources and methods, and health', async () => {

@@ -105,18 +105,17 @@ describe('the HTML report in headless Chromium', () => {
   it('escapes what it shows', () => {
     const hostile = reportHtml({
       ...report,
-      breaches: [
+      breachGroups: [
         {
           ticketId: '<script>alert(1)</script>',
-          rule: 'incident-form',
           severity: 'P1',
-          startAt: week.start,
-          dueAt: week.start,
-          explanation: 'x & y',
+          breaches: 1,
+          rows: [{ dueAt: week.start, rule: 'incident-form', count: 1, explanation: 'x & <b>y</b>' }],
         },
       ],
     });
     expect(hostile).not.toContain('<script>');
     expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(hostile).toContain('x &amp; &lt;b&gt;y&lt;/b&gt;');
   });
 });

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { weeklyReport } from '../../../lib/app/weekly';
+import { DEFAULT_POLICY } from '../../../lib/policy/schema';
+import { isoWeek } from '../../../lib/report/aggregate';
+import { reportJson, reportMarkdown } from '../../../lib/report/render';
+import { exampleShard } from '../../support/example';
+
+describe('the Markdown report', () => {
+  it('groups the breaches by ticket, most first, with runs of missed windows as one row', async () => {
+    const week = isoWeek('2026-W10', 'UTC');
+    const report = await weeklyReport(exampleShard(), DEFAULT_POLICY, week, { asOf: week.end });
+    const md = reportMarkdown(report);
+    const section = md.slice(md.indexOf('## Breaches'), md.indexOf('## Open at'));
+    const heads = [...section.matchAll(/^\*\*(\S+)\*\* · (P\d|-) · (\d+) breach(?:es)?$/gm)];
+    expect(heads.map((m) => m[1])).toEqual(report.breachGroups.map((g) => g.ticketId));
+    expect(new Set(heads.map((m) => m[1])).size).toBe(new Set(report.breaches.map((b) => b.ticketId)).size);
+    const counts = heads.map((m) => Number(m[3]));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(report.breaches.length);
+    const rows = section.split('\n').filter((l) => /^\| \d{4}-/.test(l));
+    expect(rows.length).toBeLessThan(report.breaches.length);
+    expect(rows.some((l) => /\| client-update \| \d+ missed windows in a row, due /.test(l))).toBe(true);
+    // JSON keeps every breach, and adds the same grouping
+    const json = reportJson(report) as { breaches: unknown[]; breachesByTicket: { rows: { count: number }[] }[] };
+    expect(json.breaches).toHaveLength(report.breaches.length);
+    expect(json.breachesByTicket.flatMap((g) => g.rows).reduce((n, r) => n + r.count, 0)).toBe(report.breaches.length);
+  });
+});
