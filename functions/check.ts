@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { check } from '../lib/app/live';
-import { count, observed } from './observability';
+import { countReconciled, observed } from './observability';
 import { liveFromEnv, policyFromEnv, storeFromEnv } from './wiring';
 
 const TimerEvent = z.object({
@@ -25,9 +25,7 @@ export const handler = observed<unknown, { breaches: number; retracted: number; 
       throw new Error('the checker needs SCHEDULE_GROUP and ALERTS_TOPIC_ARN (and the rest of its environment)');
     const timer = TimerEvent.parse(event);
     const r = await check(timer, live);
-    count('BreachesRecorded', r.breaches);
-    count('BreachesRetracted', r.retracted);
-    count('WarningsSent', r.warnings);
+    countReconciled(r);
     return { breaches: r.breaches, retracted: r.retracted, warnings: r.warnings };
   },
 );

@@ -8,11 +8,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import type { Reconciled } from '../lib/app/live';
 
 export const logger = new Logger();
 export const metrics = new Metrics({ defaultDimensions: {} });
 
 export const count = (name: string, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
+
+/** The state changes a reconcile made, in every path that reconciles (ingest and checker). */
+export function countReconciled(r: Reconciled): void {
+  count('BreachesRecorded', r.breaches);
+  count('BreachesRetracted', r.retracted);
+  count('WarningsSent', r.warnings);
+}
 
 /** A middy handler with the logger and metrics middlewares. */
 export function observed<E, R>() {

@@ -22,6 +22,7 @@ import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
 import { parseSecrets, type Secrets } from '../lib/sources/secrets';
+import { countReconciled } from './observability';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -102,7 +103,7 @@ export async function wireIngest() {
     ...(live
       ? {
           changed: async (ticketIds: readonly string[]) => {
-            for (const id of ticketIds) await reconcile(id, live);
+            for (const id of ticketIds) countReconciled(await reconcile(id, live));
           },
         }
       : {}),

@@ -49,7 +49,9 @@ const LEASE_MS = 60_000;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What one call changed: each count is of alerts this call published, never of what it only saw. */
 export interface Reconciled {
+  /** Breaches recorded and alerted by this call (0 for a redelivered timer that found them alerted). */
   readonly breaches: number;
   readonly retracted: number;
   readonly warnings: number;
@@ -75,8 +77,10 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   };
 
   const retracted = await retract(audit, notices, deps, now);
+  let breaches = 0;
   for (const breach of audit.breaches) {
-    if (judgedNow(breach) && open({ ...breach, kind: 'breach' })) await raise(breach, 'breach', audit, deps, now);
+    if (judgedNow(breach) && open({ ...breach, kind: 'breach' }) && (await raise(breach, 'breach', audit, deps, now)))
+      breaches++;
   }
   const warnings = await warn(audit, open, deps, now);
 
@@ -91,7 +95,7 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   if (arm.length) await deps.timers.arm(arm);
   if (arm.length || disarm.length) await deps.store.saveTimers(arm, disarm);
   return {
-    breaches: audit.breaches.filter(judgedNow).length,
+    breaches,
     retracted,
     warnings,
     armed: arm.length,

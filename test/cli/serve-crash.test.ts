@@ -65,6 +65,16 @@ const countBy = (alerts: readonly Received[]) => {
   return n;
 };
 
+/** A P1 enterprise ticket created at `at`. */
+const p1Created = (id: string, ticketId: string, at: number) => ({
+  id,
+  ticketId,
+  type: 'ticket.created',
+  at: new Date(at).toISOString(),
+  severity: 'P1',
+  client: { id: 'c', tier: 'enterprise' },
+});
+
 const post = (url: string, events: object[]) => {
   const { body, headers } = signed('canonical', events, { secret: DEV_SECRET });
   return fetch(`${url}/webhooks/canonical`, { method: 'POST', body, headers, signal: AbortSignal.timeout(5_000) });
@@ -77,16 +87,7 @@ describe('serve across SIGKILL and restart', () => {
     const hanging = await receiver(true);
     const first = await serve(['--data', data, '--grace', '0', '--alerts-webhook', hanging.url]);
     const created = Date.now() - 6 * MIN;
-    const r = await post(first.url, [
-      {
-        id: 'c1',
-        ticketId: 'T-C1',
-        type: 'ticket.created',
-        at: new Date(created).toISOString(),
-        severity: 'P1',
-        client: { id: 'c', tier: 'enterprise' },
-      },
-    ]);
+    const r = await post(first.url, [p1Created('c1', 'T-C1', created)]);
     expect(r.status).toBe(200);
     // the first breach is on the console and in the file, and its webhook POST hangs: kill now
     await until(() => hanging.posts.length > 0 || undefined, 10);
@@ -114,14 +115,7 @@ describe('serve across SIGKILL and restart', () => {
     const tickets = Array.from({ length: 90 }, (_, i) => `T-${i}`);
     const late = new Set(tickets.filter((_, i) => i % 3 === 0));
     const events = tickets.flatMap((ticketId) => [
-      {
-        id: `${ticketId}-c`,
-        ticketId,
-        type: 'ticket.created',
-        at: new Date(created).toISOString(),
-        severity: 'P1',
-        client: { id: 'c', tier: 'enterprise' },
-      },
+      p1Created(`${ticketId}-c`, ticketId, created),
       ...(late.has(ticketId)
         ? [
             {

@@ -58,8 +58,11 @@ describe('checker Lambda', () => {
         client: { id: 'c', tier: 'enterprise' },
       } as CanonicalEvent,
     ]);
-    await Promise.all([handler(timerEvent('T-A'), {}), handler(timerEvent('T-A'), {})]);
-    await handler(timerEvent('T-A'), {});
+    const concurrent = await Promise.all([handler(timerEvent('T-A'), {}), handler(timerEvent('T-A'), {})]);
+    const redelivered = await handler(timerEvent('T-A'), {});
+    // BreachesRecorded counts what an invocation changed: two in all, none on the redelivery
+    expect(concurrent.reduce((n, r) => n + r.breaches, 0)).toBe(2);
+    expect(redelivered.breaches).toBe(0);
     const alerts = sns
       .commandCalls(PublishCommand)
       .map((c) => JSON.parse(c.args[0].input.Message as string).rule)

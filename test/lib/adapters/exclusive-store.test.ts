@@ -9,6 +9,19 @@ import type { CanonicalEvent } from '../../../lib/events/schema';
 import type { Notice, Timer } from '../../../lib/ports';
 import { createdEvent as created } from '../../support/canonical';
 
+/** A recorded incident-form breach of `ticketId`. */
+const breach = (ticketId: string, dueAt: number): Notice => ({
+  ticketId,
+  rule: 'incident-form',
+  dueAt,
+  kind: 'breach',
+  state: 'recorded',
+  severity: 'P1',
+  clientTier: 'enterprise',
+  explanation: 'x',
+  recordedAt: 1,
+});
+
 /** The fake store, counting reads and failing the next writes on request. */
 class Flaky extends MemoryStore {
   reads = 0;
@@ -87,17 +100,7 @@ describe('the sole-writer store', () => {
     inner.failNext = 1;
     await expect(store.saveTimers([timer(2)], [timer(1)])).rejects.toThrow('injected');
     expect(await store.timers('T-1')).toEqual([timer(1)]);
-    const notice: Notice = {
-      ticketId: 'T-1',
-      rule: 'incident-form',
-      dueAt: 1,
-      kind: 'breach',
-      state: 'recorded',
-      severity: 'P1',
-      clientTier: 'enterprise',
-      explanation: 'x',
-      recordedAt: 1,
-    };
+    const notice = breach('T-1', 1);
     inner.failNext = 1;
     await expect(store.record(notice)).rejects.toThrow('injected');
     expect(await store.notices('T-1')).toEqual([]);
@@ -115,17 +118,7 @@ describe('the sole-writer store', () => {
 
   it('takes over at once a claim its dead predecessor held, but keeps the lease of a claim of its own', async () => {
     const inner = new Flaky();
-    const n: Notice = {
-      ticketId: 'T-9',
-      rule: 'incident-form',
-      dueAt: 300_000,
-      kind: 'breach',
-      state: 'recorded',
-      severity: 'P1',
-      clientTier: 'enterprise',
-      explanation: 'x',
-      recordedAt: 1,
-    };
+    const n = breach('T-9', 300_000);
     const before = new ExclusiveStore(inner);
     await before.append([created('e1', 'T-9')]);
     await before.record(n);

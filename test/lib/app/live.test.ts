@@ -31,7 +31,14 @@ function setup(policy: Policy = DEFAULT_POLICY, graceMs = 0) {
       .map((t) => `${t.kind} ${t.rule} ${new Date(t.fireAt).toISOString().slice(11, 16)}`)
       .sort();
   const sent = () => alerts.published.map((a) => `${a.kind} ${a.rule} ${a.dueAt.slice(11, 16)}`);
-  return { store, timers, alerts, clock, deps, add, created, armed, sent };
+  /** The incident-form breach recorded and claimed (60 s lease) by another checker, now. */
+  const claimedElsewhere = async () => {
+    const key = { ticketId: 'T-1', rule: 'incident-form' as const, dueAt: T0 + 5 * MIN, kind: 'breach' as const };
+    const notice = { ...key, state: 'recorded' as const, severity: 'P1' as const, clientTier: 'enterprise' as const };
+    await store.record({ ...notice, explanation: 'x', recordedAt: clock.now });
+    return store.transition(key, 'recorded', 'alerting', clock.now, 60_000);
+  };
+  return { store, timers, alerts, clock, deps, add, created, armed, sent, claimedElsewhere };
 }
 
 describe('reconcile and check', () => {
@@ -193,16 +200,7 @@ describe('reconcile and check', () => {
     await s.created();
     s.clock.now = T0 + 5 * MIN;
     // another checker claimed the incident-form breach, then died before publishing
-    const key = { ticketId: 'T-1', rule: 'incident-form' as const, dueAt: T0 + 5 * MIN, kind: 'breach' as const };
-    await s.store.record({
-      ...key,
-      state: 'recorded',
-      severity: 'P1',
-      clientTier: 'enterprise',
-      explanation: 'x',
-      recordedAt: s.clock.now,
-    });
-    expect(await s.store.transition(key, 'recorded', 'alerting', s.clock.now, 60_000)).toBe(true);
+    expect(await s.claimedElsewhere()).toBe(true);
     await check({ ticketId: 'T-1' }, s.deps);
     expect(s.sent()).toEqual(['breach l2-paged 10:05']);
     expect(s.armed()).toContain('lease incident-form 10:06');
@@ -217,16 +215,7 @@ describe('reconcile and check', () => {
     const s = setup();
     await s.created();
     s.clock.now = T0 + 5 * MIN;
-    const key = { ticketId: 'T-1', rule: 'incident-form' as const, dueAt: T0 + 5 * MIN, kind: 'breach' as const };
-    await s.store.record({
-      ...key,
-      state: 'recorded',
-      severity: 'P1',
-      clientTier: 'enterprise',
-      explanation: 'late',
-      recordedAt: s.clock.now,
-    });
-    await s.store.transition(key, 'recorded', 'alerting', s.clock.now, 60_000);
+    await s.claimedElsewhere();
     await s.add('incident_form.created', 2); // filed in time, delivered late
     s.clock.now = T0 + 7 * MIN; // the claim has run out
     await reconcile('T-1', s.deps);
