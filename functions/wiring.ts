@@ -4,7 +4,7 @@
  * - CONFIG_FILE: the policy and the mapping as JSON, in the bundle (the CDK app converts the YAML
  *   files and copies the result in); or POLICY and MAPPING as JSON text, for local runs and tests;
  * - the webhook signing secrets from the SSM SecureString parameter named by SECRETS_PARAMETER
- *   (WEBHOOK_SECRETS for local runs);
+ *   (WEBHOOK_SECRETS for local runs), read again after 5 minutes and before refusing a signature;
  * - for timers and alerts: SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN,
  *   ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60).
  */
@@ -21,7 +21,7 @@ import { type LiveDeps, reconcile } from '../lib/app/live';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
-import { parseSecrets, type Secrets } from '../lib/sources/secrets';
+import { cachedSecrets, parseSecrets, type Secrets } from '../lib/sources/secrets';
 import { countReconciled } from './observability';
 
 function required(name: string): string {
@@ -99,7 +99,10 @@ export async function wireIngest() {
     store,
     policy,
     mapping,
-    secrets: await loadSecrets(),
+    // read with a maximum age (5 min) and once more before refusing a signature: a rotated or
+    // revoked secret takes effect on warm instances too
+    secrets: {},
+    secretSource: cachedSecrets(() => loadSecrets()),
     ...(live
       ? {
           changed: async (ticketIds: readonly string[]) => {

@@ -7,6 +7,7 @@ import { CanonicalEvent } from '../events/schema';
 import type { AppendOutcome, RawOutcome, RawRequest, Store } from '../ports';
 import { SOURCES } from '../sources';
 import type { Mapping } from '../sources/mapping';
+import type { SecretSource } from '../sources/secrets';
 import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
 import { counted } from '../text/plural';
 
@@ -27,6 +28,11 @@ export interface IngestDeps {
   readonly mapping: Mapping;
   /** Signing secrets per source; several during a rotation. */
   readonly secrets: Readonly<Partial<Record<SourceName, readonly string[]>>>;
+  /**
+   * Instead of `secrets`, when they can change while running (the Lambdas read them from SSM):
+   * read with a maximum age, and read again once before a signature is refused.
+   */
+  readonly secretSource?: SecretSource;
   /** How far a signed timestamp may be from now (Zendesk); default 5 minutes. */
   readonly toleranceMs?: number;
   /** How far after the request's receipt an event's `at` may lie (a sender's clock off); default 24 h. */
@@ -63,11 +69,14 @@ export function requestId(now: number): string {
 export async function ingest(name: SourceName, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
   const source = SOURCES[name];
   const now = deps.now?.() ?? Date.now();
-  const secrets = deps.secrets[name] ?? [];
-  if (secrets.length === 0) {
-    return { status: 401, body: { error: 'unauthorized', reason: `no signing secret is configured for ${name}` } };
-  }
-  const verdict = source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });
+  const verify = (all: Readonly<Partial<Record<SourceName, readonly string[]>>>) => {
+    const secrets = all[name] ?? [];
+    if (secrets.length === 0) return { ok: false as const, reason: `no signing secret is configured for ${name}` };
+    return source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });
+  };
+  let verdict = verify(deps.secretSource ? await deps.secretSource.current() : deps.secrets);
+  // a secret rotated (or revoked) since the last read: read once more before refusing
+  if (!verdict.ok && deps.secretSource) verdict = verify(await deps.secretSource.reread());
   if (!verdict.ok) return { status: 401, body: { error: 'unauthorized', reason: verdict.reason } };
 
   const raw = archived(name, req, deps.newId?.() ?? requestId(req.receivedAt));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY } from '../../../lib/app/limits';
 import { SOURCES } from '../../../lib/sources';
+import { cachedSecrets, type Secrets } from '../../../lib/sources/secrets';
 import { startApi, type TestApi } from '../../support/api';
 import { dynalite, type Engine } from '../../support/dynamo';
 import { jiraEvent, pagerDutyEvent, SECRET, signed, zendeskEvent } from '../../support/webhooks';
@@ -337,6 +338,43 @@ describe('the HTTP surface', () => {
       expect((await get('/unmapped', `bearer ${token}`)).status).toBe(200);
       expect((await get('/healthz')).json).toEqual({ ok: true });
       expect((await get('/healthz', `Bearer ${token}`)).json).toHaveProperty('unmapped');
+    } finally {
+      await own.server.close();
+    }
+  });
+
+  it('takes a rotated secret at once (re-read before refusing) and stops taking a revoked one after the maximum age', async () => {
+    let stored: Secrets = { canonical: ['old-secret-0123456789'] };
+    let reads = 0;
+    const clock = { now: Date.now() };
+    const source = cachedSecrets(
+      async () => {
+        reads++;
+        return stored;
+      },
+      { maxAgeMs: 300_000, minRereadMs: 30_000, now: () => clock.now },
+    );
+    const own = await startApi(engine, { secrets: {}, secretSource: source });
+    const send = (secret: string, id: string) => {
+      const { body, headers } = signed('canonical', created(id, 'T-ROT'), { secret });
+      return own.post('/webhooks/canonical', body, headers);
+    };
+    try {
+      expect((await send('old-secret-0123456789', 'rot-1')).status).toBe(200);
+      stored = { canonical: ['new-secret-0123456789', 'old-secret-0123456789'] };
+      clock.now += 31_000;
+      // the cached secrets (31 s old) do not know the new one: read again once, then accepted
+      expect((await send('new-secret-0123456789', 'rot-2')).status).toBe(200);
+      expect(reads).toBe(2);
+      // a bad signature soon after does not read again (at most once per 30 s)
+      expect((await send('wrong-secret-0123456789', 'rot-3')).status).toBe(401);
+      expect(reads).toBe(2);
+      // the old secret revoked: once the cache is older than its maximum age, refused
+      stored = { canonical: ['new-secret-0123456789'] };
+      expect((await send('old-secret-0123456789', 'rot-4')).status).toBe(200);
+      clock.now += 300_001;
+      expect((await send('old-secret-0123456789', 'rot-5')).status).toBe(401);
+      expect(reads).toBe(3);
     } finally {
       await own.server.close();
     }

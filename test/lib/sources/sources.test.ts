@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SOURCES } from '../../../lib/sources';
+import { cachedSecrets } from '../../../lib/sources/secrets';
 import type { SourceName, WebhookRequest } from '../../../lib/sources/types';
 import { MAPPING } from '../../support/mapping';
 import { jiraEvent, pagerDutyEvent, request, SECRET, zendeskEvent } from '../../support/webhooks';
@@ -387,5 +388,20 @@ describe('pagerduty translation', () => {
         pagerDutyEvent('incident.triggered', { escalation_policy: { id: 'PX' }, service: { id: 'SX' } }),
       ).unmapped[0],
     ).toMatch(/not in the mapping/);
+  });
+});
+
+describe('signing secrets read while running', () => {
+  it('does not keep a failed read: the next request reads again', async () => {
+    let calls = 0;
+    const source = cachedSecrets(async () => {
+      calls++;
+      if (calls === 1) throw new Error('SSM throttled');
+      return { jira: ['s'] };
+    });
+    await expect(source.current()).rejects.toThrow('SSM throttled');
+    expect(await source.current()).toEqual({ jira: ['s'] });
+    expect(await source.current()).toEqual({ jira: ['s'] });
+    expect(calls).toBe(2);
   });
 });
