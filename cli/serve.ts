@@ -9,6 +9,7 @@ import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
 import { check, type LiveDeps, reconcile } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
+import { SWEEP_EVERY_MS, sweep } from '../lib/app/sweep';
 import type { Unreadable } from '../lib/app/tickets';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
@@ -173,6 +174,17 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   }
   queue.add(unreconciled.map((c) => c.ticketId));
 
+  // the sweep behind the timers, as in AWS: a timer that should have fired and a flag left by a
+  // reconcile that failed are repaired within one period (lib/app/sweep.ts)
+  const sweeping = setInterval(() => {
+    if (!live.deps) return;
+    void sweep(
+      live.deps,
+      (id, err) => err instanceof BackingOff || log(`sweep: reconcile of ${id} failed: ${(err as Error).message}`),
+    ).catch((err) => log(`sweep failed: ${(err as Error).message}`));
+  }, SWEEP_EVERY_MS);
+  sweeping.unref();
+
   // the weekly report, Monday 00:05 in the policy's time zone, into the reports folder
   const reports = new ReportFolder(opts.reports ?? join(data ?? '.', 'reports'));
   const zone = policy.calendar.timeZone;
@@ -211,6 +223,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     failed: local.engine.failed ?? new Promise<Error>(() => {}),
     close: async () => {
       clearTimeout(weekly);
+      clearInterval(sweeping);
       await server.close();
       // what still waits stays flagged in the store: the next start reconciles it
       await queue.stop();

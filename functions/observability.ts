@@ -16,7 +16,7 @@ export const metrics = new Metrics({ defaultDimensions: {} });
 export const count = (name: string, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
 
 /** The state changes a reconcile made, in every path that reconciles (ingest and checker). */
-export function countReconciled(r: Reconciled): void {
+export function countReconciled(r: Pick<Reconciled, 'breaches' | 'retracted' | 'warnings'>): void {
   count('BreachesRecorded', r.breaches);
   count('BreachesRetracted', r.retracted);
   count('WarningsSent', r.warnings);

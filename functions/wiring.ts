@@ -17,7 +17,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoStore } from '../lib/adapters/dynamodb/store';
 import { SchedulerTimers } from '../lib/adapters/scheduler/timers';
 import { SnsAlerts } from '../lib/adapters/sns/alerts';
-import { type LiveDeps, reconcile } from '../lib/app/live';
+import type { LiveDeps } from '../lib/app/live';
+import { reconcileChanged } from '../lib/app/sweep';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
@@ -105,8 +106,12 @@ export async function wireIngest() {
     secretSource: cachedSecrets(() => loadSecrets()),
     ...(live
       ? {
+          // flagged before the reconcile and cleared after it: a reconcile that fails (Scheduler or
+          // SNS down) leaves the flag for the sweep, however long the sender's retries last
           changed: async (ticketIds: readonly string[]) => {
-            for (const id of ticketIds) countReconciled(await reconcile(id, live));
+            const at = Date.now();
+            await store.flagChanged(ticketIds, at);
+            for (const id of ticketIds) countReconciled(await reconcileChanged(id, at, live));
           },
         }
       : {}),

@@ -46,6 +46,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { SWEEP_EVERY_MS } from '../lib/app/sweep';
 import { ConfigError } from '../lib/config';
 import { AuditorFunction } from './auditor-function';
 import type { DeployConfig } from './config';
@@ -317,6 +318,33 @@ export class AuditorStack extends Stack {
     const iam = new HttpIamAuthorizer();
     api.addRoutes({ path: '/tickets/{id}', methods: [HttpMethod.GET], integration, authorizer: iam });
     api.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration, authorizer: iam });
+
+    // The sweep behind the timers: the checker, every 10 minutes, repairs what an outage of
+    // Scheduler or SNS (or a lost schedule) left undone (lib/app/sweep.ts). A role of its own: the
+    // timers' role may be assumed only by the timer group's schedules.
+    const sweepScheduleRole = new Role(this, 'SweepScheduleRole', {
+      description: `${prefix}: runs the sweep schedule`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account },
+      }),
+    });
+    new Schedule(this, 'Sweep', {
+      description: `${prefix}: reconciles tickets whose reconcile failed and timers that did not fire`,
+      schedule: ScheduleExpression.rate(Duration.minutes(SWEEP_EVERY_MS / 60_000)),
+      target: new LambdaInvoke(this.checker.fn, {
+        role: sweepScheduleRole,
+        input: ScheduleTargetInput.fromObject({ sweep: true }),
+        // the next run is the retry
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(5),
+        deadLetterQueue: this.checker.failures,
+      }),
+    });
+    acknowledge(
+      sweepScheduleRole,
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.checker.fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+      "LambdaInvoke's grant for the sweep: the checker function and its versions, nothing else.",
+    );
 
     const reportScheduleRole = new Role(this, 'ReportScheduleRole', {
       description: `${prefix}: runs the weekly report schedule`,

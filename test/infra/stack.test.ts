@@ -160,6 +160,16 @@ describe('the stack', () => {
     ]);
   });
 
+  it('runs the sweep every 10 minutes: the checker with {"sweep": true}, by a role of its own', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({ sweep: true }),
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }),
+      }),
+    });
+  });
+
   it('lets ingest and checker manage schedules only in their group and pass only the scheduler role, to Scheduler', () => {
     for (const f of [stack.ingest, stack.checker]) {
       const statements = statementsOf(roleOf(f));
