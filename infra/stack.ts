@@ -54,6 +54,7 @@ import type { DeployConfig } from './config';
 /** DynamoDB actions the store adapter uses (lib/adapters/dynamodb/store.ts), nothing more. */
 const TABLE_WRITER = [
   'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
@@ -254,6 +255,8 @@ export class AuditorStack extends Stack {
 
     // Grants, each one explicit --------------------------------------------------------------
     const kmsPublish = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    // the sweep (in the checker) lists overdue timers through the index
+    allow(this.checker.role, ['dynamodb:Query'], [`${table.tableArn}/index/gsi1`]);
     for (const f of [this.ingest, this.checker]) {
       allow(f.role, TABLE_WRITER, [table.tableArn]);
       allow(f.role, ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], [schedulesArn]);

@@ -182,9 +182,11 @@ describe('the stack', () => {
       expect(statements.flatMap(actions).sort()).toEqual(
         [
           'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:Query',
+          ...(f === stack.checker ? ['dynamodb:Query'] : []),
           'dynamodb:UpdateItem',
           'iam:PassRole',
           'kms:Decrypt',
