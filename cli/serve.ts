@@ -7,9 +7,9 @@ import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
-import { check, type LiveDeps, reconcile } from '../lib/app/live';
+import { check, type LiveDeps } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
-import { SWEEP_EVERY_MS, sweep } from '../lib/app/sweep';
+import { reconcileChanged, SWEEP_EVERY_MS, sweep } from '../lib/app/sweep';
 import type { Unreadable } from '../lib/app/tickets';
 import { deliverWeeklyReport } from '../lib/app/weekly';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
@@ -95,21 +95,19 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     Date.now,
     (t, err) => err instanceof BackingOff || log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
   );
-  // reconciling is off the request path: a webhook is answered once its events are stored; two
-  // tickets at a time keep the timer writes batched without crowding out the webhooks under load
   // Which tickets changed and wait to be reconciled is kept in the store too (flagged before the
   // webhook is answered, cleared after the reconcile), so a restart, after a crash or a stop,
   // reconciles exactly those; `flagged` holds each one's latest flag.
   const flagged = new Map<string, number>();
   let lastFlag = 0;
+  // reconciling is off the request path: a webhook is answered once its events are stored; two
+  // tickets at a time keep the timer writes batched without crowding out the webhooks under load
   const queue = new TicketQueue(
     async (id) => {
       if (!live.deps) return;
       const at = flagged.get(id);
-      await reconcile(id, live.deps);
-      if (at === undefined) return;
-      await store.clearChanged(id, at);
-      if (flagged.get(id) === at) flagged.delete(id);
+      await reconcileChanged(id, at, live.deps);
+      if (at !== undefined && flagged.get(id) === at) flagged.delete(id);
     },
     2,
     // an alert webhook waiting out its backoff is no news: its failures were logged as they came

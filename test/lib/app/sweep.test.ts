@@ -19,33 +19,31 @@ class Outage extends MemoryTimers {
   }
 }
 
+/** A P1 ticket created at T0, stored, with the live use case's ports in memory and a clock. */
+async function setup(ticketId: string, timers: MemoryTimers, now: number) {
+  const store = new MemoryStore();
+  const alerts = new MemoryAlerts();
+  const clock = { now };
+  const deps: LiveDeps = {
+    store,
+    timers,
+    alerts,
+    policy: DEFAULT_POLICY,
+    graceMs: 0,
+    baseUrl: '',
+    now: () => clock.now,
+  };
+  const created = { id: 'e1', ticketId, type: 'ticket.created', at: new Date(T0).toISOString(), severity: 'P1' };
+  await store.append([{ ...created, client: { id: 'c', tier: 'enterprise' } } as CanonicalEvent]);
+  return { store, alerts, clock, deps };
+}
+
 describe('the sweep', () => {
   it('after an outage of Scheduler and SNS longer than the sender retries, records and alerts every due breach once', async () => {
-    const store = new MemoryStore();
     const timers = new Outage();
-    const alerts = new MemoryAlerts();
+    const { store, alerts, clock, deps } = await setup('T-1', timers, T0 + MIN);
     alerts.failures = 1_000; // SNS down too
-    const clock = { now: T0 + MIN };
-    const deps: LiveDeps = {
-      store,
-      timers,
-      alerts,
-      policy: DEFAULT_POLICY,
-      graceMs: 0,
-      baseUrl: '',
-      now: () => clock.now,
-    };
     // the ingest path: stored, flagged, and its reconcile fails
-    await store.append([
-      {
-        id: 'e1',
-        ticketId: 'T-1',
-        type: 'ticket.created',
-        at: new Date(T0).toISOString(),
-        severity: 'P1',
-        client: { id: 'c', tier: 'enterprise' },
-      } as CanonicalEvent,
-    ]);
     await store.flagChanged(['T-1'], clock.now);
     await expect(reconcileChanged('T-1', clock.now, deps)).rejects.toThrow(/ServiceUnavailable|unavailable/);
     // the deadlines pass during the outage; a sweep during it fails and keeps the flag
@@ -70,28 +68,7 @@ describe('the sweep', () => {
   });
 
   it('reconciles a ticket whose timer should have fired long ago and is still armed (a lost schedule)', async () => {
-    const store = new MemoryStore();
-    const alerts = new MemoryAlerts();
-    const clock = { now: T0 };
-    const deps: LiveDeps = {
-      store,
-      timers: new MemoryTimers(),
-      alerts,
-      policy: DEFAULT_POLICY,
-      graceMs: 0,
-      baseUrl: '',
-      now: () => clock.now,
-    };
-    await store.append([
-      {
-        id: 'e1',
-        ticketId: 'T-2',
-        type: 'ticket.created',
-        at: new Date(T0).toISOString(),
-        severity: 'P1',
-        client: { id: 'c', tier: 'enterprise' },
-      } as CanonicalEvent,
-    ]);
+    const { alerts, clock, deps } = await setup('T-2', new MemoryTimers(), T0);
     await reconcileChanged('T-2', undefined, deps); // armed; then the schedules are lost
     clock.now = T0 + 12 * MIN;
     expect((await sweep(deps)).tickets).toBe(1);
