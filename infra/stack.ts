@@ -413,6 +413,13 @@ export class AuditorStack extends Stack {
         statistic: 'Sum',
         ...five,
       });
+    // a ticket the sweep could not reconcile: a due breach may be recorded and not alerted (SNS
+    // failing), or a timer not armed (Scheduler failing), for more than one sweep period already
+    alarm(
+      'SweepFailuresAlarm',
+      custom('SweepFailures'),
+      `${prefix}: the sweep could not reconcile a ticket; a due breach may be recorded but not alerted. See the checker's logs ("sweep: reconcile failed").`,
+    );
     new Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       widgets: [

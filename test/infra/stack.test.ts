@@ -321,6 +321,7 @@ describe('the stack', () => {
         ...Array(4).fill('ApproximateNumberOfMessagesVisible'),
         ...Array(3).fill('Errors'),
         ...Array(3).fill('Throttles'),
+        'SweepFailures',
       ].sort(),
     );
     const ops = id(stack.node.findChild('Ops') as never);
