@@ -7,6 +7,7 @@ import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
 import { createApi } from '../lib/app/http';
+import type { TranslatorFailure } from '../lib/app/ingest';
 import { check, type LiveDeps } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
 import { reconcileChanged, SWEEP_EVERY_MS, sweep } from '../lib/app/sweep';
@@ -87,6 +88,11 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     unreadable.add(key);
     log(`stored event ${u.id} of ticket ${u.ticketId} no longer parses and is left out: ${u.error}`);
   };
+  let translatorFailures = 0;
+  const translatorFailed = (f: TranslatorFailure) => {
+    translatorFailures++;
+    log(`the ${f.source} translator failed on request ${f.requestId} (reported unmapped): ${f.error}`);
+  };
   const live: { deps?: LiveDeps } = {};
   const timers = new LocalTimers(
     async (t) => {
@@ -120,6 +126,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     timers: timers.size,
     alertWebhook: alerts.webhookStats,
     unreadableEvents: unreadable.size,
+    translatorFailures,
     reconciling: queue.size,
     eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     // the whole process: the HTTP server, the embedded engine's thread and the garbage collector
@@ -143,6 +150,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     stats,
     changed,
     unreadable: onUnreadable,
+    translatorFailed,
     ...(readToken ? { readToken } : {}),
   });
   const server = await startHttpServer(api, { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBody }).catch(

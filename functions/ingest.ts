@@ -4,7 +4,16 @@ import { createApi, type HttpRequest } from '../lib/app/http';
 import { count, logger, observed } from './observability';
 import { wireIngest } from './wiring';
 
-const api = wireIngest().then((w) => createApi({ ...w, log: (msg) => logger.error(msg) }));
+const api = wireIngest().then((w) =>
+  createApi({
+    ...w,
+    log: (msg) => logger.error(msg),
+    translatorFailed: (f) => {
+      logger.error('translator failed; the request is reported unmapped', { ...f });
+      count('TranslatorFailures');
+    },
+  }),
+);
 
 export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   const headers: Record<string, string> = {};

@@ -41,6 +41,14 @@ export interface IngestDeps {
   readonly newId?: () => string;
   /** Told which tickets changed, after their events are stored (timers hook in here). */
   readonly changed?: (ticketIds: readonly string[]) => Promise<void>;
+  /** Told when a translator throws (a payload nobody foresaw): the request is reported unmapped. */
+  readonly translatorFailed?: (failure: TranslatorFailure) => void;
+}
+
+export interface TranslatorFailure {
+  readonly source: SourceName;
+  readonly requestId: string;
+  readonly error: string;
 }
 
 export interface Reply {
@@ -114,7 +122,10 @@ export async function translateAndStore(
   const parsed = source.parse(text);
   if (!parsed.ok) return refuse(parsed.error);
   const latest = req.receivedAt + (deps.futureMarginMs ?? DAY);
-  const translated = safely(() => source.translate(parsed.payload, req, deps.mapping));
+  const translated = safely(
+    () => source.translate(parsed.payload, req, deps.mapping),
+    (error) => deps.translatorFailed?.({ source: raw.source, requestId: raw.id, error }),
+  );
   const valid: CanonicalEvent[] = [];
   const issues: string[] = [];
   const unmapped = [...translated.unmapped];
@@ -153,11 +164,13 @@ export async function translateAndStore(
 }
 
 /** A translator that fails on a payload nobody foresaw must not lose it: it is reported as unmapped. */
-function safely(translate: () => Translation): Translation {
+function safely(translate: () => Translation, failed: (error: string) => void): Translation {
   try {
     return translate();
   } catch (err) {
-    return { events: [], unmapped: [`the translator failed: ${(err as Error).message}`], ignored: [] };
+    const error = (err as Error).message;
+    failed(error);
+    return { events: [], unmapped: [`the translator failed: ${error}`], ignored: [] };
   }
 }
 

@@ -379,4 +379,25 @@ describe('the HTTP surface', () => {
       await own.server.close();
     }
   });
+
+  it('tells of a translator that throws, with source and request id, and reports the request unmapped', async () => {
+    const failures: { source: string; requestId: string; error: string }[] = [];
+    const own = await startApi(engine, { translatorFailed: (f) => failures.push(f) });
+    const translate = SOURCES.zendesk.translate;
+    SOURCES.zendesk.translate = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'id')");
+    };
+    try {
+      const { headers, body } = signed('zendesk', zendeskEvent('ticket.created', { id: '7010' }, {}, 'zd-throws'));
+      const r = await own.post('/webhooks/zendesk', body, headers);
+      expect(r).toMatchObject({ status: 200, json: { accepted: 0 } });
+      expect(r.json.unmapped).toEqual(["the translator failed: Cannot read properties of undefined (reading 'id')"]);
+      expect(failures).toEqual([
+        { source: 'zendesk', requestId: r.json.requestId, error: "Cannot read properties of undefined (reading 'id')" },
+      ]);
+    } finally {
+      SOURCES.zendesk.translate = translate;
+      await own.server.close();
+    }
+  });
 });
