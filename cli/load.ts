@@ -4,9 +4,6 @@
  * and every format's output records go to sorted chunks; memory is bounded by the largest ticket
  * and the chunk size, not by the input or the output.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type AuditTotals, mergeTotals } from '../lib/engine/audit';
 import type { Policy } from '../lib/policy/schema';
 import { eachLine, type Source } from './lines';
@@ -15,7 +12,7 @@ import { count, type Progress } from './progress';
 import type { AuditReport } from './render';
 import { type Invalid, KEEP_INVALID, type Parsed, shardOf, shardOfLine } from './shard';
 import { openShards, type ShardHandle } from './shards';
-import { type Chunk, LIMITS } from './spill';
+import { type Chunk, LIMITS, withTempDir } from './spill';
 
 const BATCH = 4000;
 const IN_FLIGHT = 4;
@@ -56,17 +53,14 @@ export async function withAudit<T>(
   opts: AuditSourceOptions,
   use: (audited: Audited) => Promise<T>,
 ): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'escalation-auditor-'));
-  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', cleanUp);
-  const shards = openShards(opts.threads, { dir, buckets: bucketsFor(source.size, opts.threads) });
-  try {
-    return await use(await run(source, shards, opts));
-  } finally {
-    await Promise.all(shards.map((s) => s.close()));
-    process.removeListener('exit', cleanUp);
-    cleanUp();
-  }
+  return withTempDir(async (dir) => {
+    const shards = openShards(opts.threads, { dir, buckets: bucketsFor(source.size, opts.threads) });
+    try {
+      return await use(await run(source, shards, opts));
+    } finally {
+      await Promise.all(shards.map((s) => s.close()));
+    }
+  });
 }
 
 async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptions): Promise<Audited> {

@@ -1,7 +1,6 @@
 /** `escalation-auditor report`: one week's compliance report from an export. */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +16,7 @@ import { bucketsFor } from './load';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
 import { Shard } from './shard';
+import { withTempDir } from './spill';
 
 const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
 
@@ -65,17 +65,12 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  */
 async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) => Promise<T>): Promise<T | number> {
   if (opts.events) {
+    const events = opts.events;
     // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts)
-    const dir = mkdtempSync(join(tmpdir(), 'escalation-auditor-'));
-    const cleanUp = () => rmSync(dir, { recursive: true, force: true });
-    process.once('exit', cleanUp);
-    try {
-      const shard = await readExport(opts.events, dir, opts);
-      return typeof shard === 'number' ? shard : await use(shard);
-    } finally {
-      process.removeListener('exit', cleanUp);
-      cleanUp();
-    }
+    return withTempDir(async (dir) => {
+      const shard = await readExport(events, dir, opts);
+      return typeof shard === 'number' ? shard : use(shard);
+    });
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {

@@ -101,19 +101,16 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     Date.now,
     (t, err) => err instanceof BackingOff || log(`check of ${t.ticketId} failed, retrying: ${(err as Error).message}`),
   );
-  // Which tickets changed and wait to be reconciled is kept in the store too (flagged before the
+  // Which tickets changed and wait to be reconciled is kept in the store (flagged before the
   // webhook is answered, cleared after the reconcile), so a restart, after a crash or a stop,
-  // reconciles exactly those; `flagged` holds each one's latest flag.
-  const flagged = new Map<string, number>();
+  // reconciles exactly those; the store also knows each one's latest flag (`flaggedAt`).
   let lastFlag = 0;
   // reconciling is off the request path: a webhook is answered once its events are stored; two
   // tickets at a time keep the timer writes batched without crowding out the webhooks under load
   const queue = new TicketQueue(
     async (id) => {
       if (!live.deps) return;
-      const at = flagged.get(id);
-      await reconcileChanged(id, at, live.deps);
-      if (at !== undefined && flagged.get(id) === at) flagged.delete(id);
+      await reconcileChanged(id, store.flaggedAt(id), live.deps);
     },
     2,
     // an alert webhook waiting out its backoff is no news: its failures were logged as they came
@@ -137,7 +134,6 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     const at = Math.max(Date.now(), lastFlag + 1);
     lastFlag = at;
     await store.flagChanged(ticketIds, at);
-    for (const id of ticketIds) flagged.set(id, at);
     queue.add(ticketIds);
   };
   const api = createApi({
@@ -174,10 +170,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
   // the tickets changed and not reconciled before the last stop (or crash), however long ago
   const unreconciled = await store.changedTickets();
-  for (const { ticketId, at } of unreconciled) {
-    flagged.set(ticketId, at);
-    lastFlag = Math.max(lastFlag, at);
-  }
+  for (const { at } of unreconciled) lastFlag = Math.max(lastFlag, at);
   queue.add(unreconciled.map((c) => c.ticketId));
 
   // the sweep behind the timers, as in AWS: a timer that should have fired and a flag left by a

@@ -3,9 +3,26 @@
  * (so a bucket's tickets are audited together and then dropped), and output records spilled in
  * sorted chunks and merged back in order. Everything lives in one temporary folder per run.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * Runs `use` with a run's temporary folder, removed afterwards whatever happens (and on exit,
+ * should the process end first).
+ */
+export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'escalation-auditor-'));
+  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  try {
+    return await use(dir);
+  } finally {
+    process.removeListener('exit', cleanUp);
+    cleanUp();
+  }
+}
 
 /**
  * A record of the audit's output, with its sort key (due time, ticket, rule in the catalogue's

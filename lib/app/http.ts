@@ -41,8 +41,6 @@ export type ApiDeps = IngestDeps &
     readonly stats?: () => Record<string, unknown>;
   };
 
-export const DEFAULT_MAX_BODY = MAX_BODY;
-
 export const json = (r: Reply): HttpResponse => ({
   status: r.status,
   headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -58,7 +56,7 @@ export const tooLarge = (limit: number): Reply => ({
 });
 
 export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResponse> {
-  const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limit = deps.maxBodyBytes ?? MAX_BODY;
   const seen: Seen = { unmapped: 0, refused: 0 };
   return async (req) => {
     try {
@@ -91,9 +89,20 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
   const allow = (method: string): Reply | undefined =>
     req.method === method ? undefined : { status: 405, body: { error: 'method not allowed', allow: method } };
 
-  const reader = readerOf(req, deps.readToken);
+  // checked only on the routes that read: a webhook costs no token digests
+  const reader = () => readerOf(req, deps.readToken);
+  const unauthorized = (): Reply | undefined =>
+    reader()
+      ? undefined
+      : {
+          status: 401,
+          body: {
+            error: 'unauthorized',
+            reason: 'this route needs Authorization: Bearer <the read token serve was given>',
+          },
+        };
   if (root === 'healthz' && parts.length === 1) {
-    if (!reader) return allow('GET') ?? { status: 200, body: { ok: true } };
+    if (!reader()) return allow('GET') ?? { status: 200, body: { ok: true } };
     return (
       allow('GET') ?? {
         status: 200,
@@ -104,16 +113,6 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
         },
       }
     );
-  }
-  const isRead = (root === 'tickets' && arg !== undefined && extra === undefined) || (root === 'unmapped' && !arg);
-  if (isRead && !reader) {
-    return {
-      status: 401,
-      body: {
-        error: 'unauthorized',
-        reason: 'this route needs Authorization: Bearer <the read token serve was given>',
-      },
-    };
   }
   if (root === 'webhooks' && arg !== undefined && extra === undefined) {
     const refused = allow('POST');
@@ -131,6 +130,8 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
     return reply;
   }
   if (root === 'tickets' && arg !== undefined && extra === undefined) {
+    const refused = unauthorized();
+    if (refused) return refused;
     let id: string;
     try {
       id = decodeURIComponent(arg);
@@ -140,6 +141,8 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
     return allow('GET') ?? ticketView(id, deps);
   }
   if (root === 'unmapped' && arg === undefined) {
+    const refused = unauthorized();
+    if (refused) return refused;
     const now = deps.now?.() ?? Date.now();
     return allow('GET') ?? { status: 200, body: await unmappedRequests(deps.store, { now }) };
   }

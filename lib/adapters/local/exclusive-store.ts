@@ -258,6 +258,11 @@ export class ExclusiveStore implements Store {
     return changed;
   }
 
+  /** The latest changed-ticket flag of a ticket this process wrote or read, if it is flagged. */
+  flaggedAt(ticketId: string): number | undefined {
+    return this.flags.get(ticketId);
+  }
+
   /** The condition decided here, the delete group-committed (no conditional write per ticket). */
   async clearChanged(ticketId: string, at: number): Promise<void> {
     if (this.flags.get(ticketId) !== at) return;

@@ -1,7 +1,8 @@
 /** Hosts the HTTP surface of lib/app/http.ts on node:http, for `serve` and the tests. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_MAX_BODY, type HttpRequest, type HttpResponse, json, tooLarge } from '../../app/http';
+import { type HttpRequest, type HttpResponse, json, tooLarge } from '../../app/http';
+import { MAX_BODY } from '../../app/limits';
 
 export interface RunningServer {
   readonly server: Server;
@@ -18,7 +19,7 @@ export async function startHttpServer(
   api: (req: HttpRequest) => Promise<HttpResponse>,
   opts: { port?: number; host?: string; maxBodyBytes?: number } = {},
 ): Promise<RunningServer> {
-  const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limit = opts.maxBodyBytes ?? MAX_BODY;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const receivedAt = Date.now();
     const declared = Number(req.headers['content-length'] ?? 0);
