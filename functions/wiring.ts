@@ -5,25 +5,27 @@
  *   files and copies the result in); or POLICY and MAPPING as JSON text, for local runs and tests;
  * - the webhook signing secrets from the SSM SecureString parameter named by SECRETS_PARAMETER
  *   (WEBHOOK_SECRETS for local runs), read again after 5 minutes and before refusing a signature;
- * - for timers and alerts: SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN,
- *   ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60).
+ * - for timers and alerts (the checker): SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN,
+ *   TIMER_DLQ_ARN, ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60);
+ * - CHANGES_QUEUE_URL (the ingest Lambda): the FIFO queue of changed tickets the checker reconciles.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoStore } from '../lib/adapters/dynamodb/store';
 import { SchedulerTimers } from '../lib/adapters/scheduler/timers';
 import { SnsAlerts } from '../lib/adapters/sns/alerts';
+import { SqsChanges } from '../lib/adapters/sqs/changes';
 import type { LiveDeps } from '../lib/app/live';
-import { reconcileChanged } from '../lib/app/sweep';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
 import { cachedSecrets, parseSecrets, type Secrets } from '../lib/sources/secrets';
-import { countReconciled } from './observability';
+import { count, logger } from './observability';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -93,25 +95,30 @@ export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})
 
 export async function wireIngest() {
   const store = storeFromEnv();
-  const policy = policyFromEnv();
-  const live = liveFromEnv(store, policy);
-  const mapping: Mapping = mappingFromEnv();
+  const queueUrl = process.env.CHANGES_QUEUE_URL;
+  const changes = queueUrl ? new SqsChanges(new SQSClient({}), queueUrl) : undefined;
   return {
     store,
-    policy,
-    mapping,
+    policy: policyFromEnv(),
+    mapping: mappingFromEnv(),
     // read with a maximum age (5 min) and once more before refusing a signature: a rotated or
     // revoked secret takes effect on warm instances too
     secrets: {},
     secretSource: cachedSecrets(() => loadSecrets()),
-    ...(live
+    ...(changes
       ? {
-          // flagged before the reconcile and cleared after it: a reconcile that fails (Scheduler or
-          // SNS down) leaves the flag for the sweep, however long the sender's retries last
+          // the answer waits for the events and the changed flag, both in the table; the reconcile
+          // runs in the checker, from the queue. A message SQS did not take is not the sender's
+          // fault and is not retried by it: the flag stays and the next sweep reconciles the ticket.
           changed: async (ticketIds: readonly string[]) => {
             const at = Date.now();
             await store.flagChanged(ticketIds, at);
-            for (const id of ticketIds) countReconciled(await reconcileChanged(id, at, live));
+            try {
+              await changes.send(ticketIds.map((ticketId) => ({ ticketId, at })));
+            } catch (err) {
+              logger.error('changes not queued; the sweep reconciles these tickets', { ticketIds, err });
+              count('ChangesNotQueued', ticketIds.length);
+            }
           },
         }
       : {}),

@@ -38,6 +38,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -139,6 +140,29 @@ export class AuditorStack extends Stack {
       'AwsSolutions-SQS3',
       'This queue is the dead-letter queue of the ticket timers; its depth alarms to the ops topic.',
     );
+    // Changed tickets, from the ingest Lambda to the checker: one message group per ticket, so a
+    // ticket's reconciles run one at a time; five tries, then the dead-letter queue (the ticket's
+    // changed flag stays in the table for the sweep meanwhile).
+    const changeDeadLetters = new Queue(this, 'ChangeDeadLetters', {
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      changeDeadLetters,
+      'AwsSolutions-SQS3',
+      'This queue is the dead-letter queue of the changes queue; its depth alarms to the ops topic.',
+    );
+    const changes = new Queue(this, 'Changes', {
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // six times the checker's timeout, as Lambda's SQS guide asks
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: changeDeadLetters, maxReceiveCount: 5 },
+    });
     const topic = (id: string, displayName: string) =>
       new Topic(this, id, { displayName, masterKey: key, enforceSSL: true });
     const alerts = topic('Alerts', 'Escalation policy breaches');
@@ -223,10 +247,10 @@ export class AuditorStack extends Stack {
     this.ingest = new AuditorFunction(this, 'Ingest', {
       entry: 'functions/ingest.ts',
       functionName: `${prefix}-ingest`,
-      description: 'Verifies, archives and stores webhooks; re-plans the ticket timers',
+      description: 'Verifies, archives and stores webhooks; queues the changed tickets for the checker',
       environment: {
         ...store,
-        ...live,
+        CHANGES_QUEUE_URL: changes.queueUrl,
         SECRETS_PARAMETER: c.secretsParameter,
       },
       configFile,
@@ -236,7 +260,7 @@ export class AuditorStack extends Stack {
     this.checker = new AuditorFunction(this, 'Checker', {
       entry: 'functions/check.ts',
       functionName: checkerName,
-      description: 'Fired by a ticket timer: records a breach once and alerts on-call',
+      description: 'Reconciles changed tickets and fired timers: records a breach once and alerts on-call',
       environment: { ...store, ...live },
       configFile,
       logRetention,
@@ -255,23 +279,26 @@ export class AuditorStack extends Stack {
 
     // Grants, each one explicit --------------------------------------------------------------
     const kmsPublish = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    for (const f of [this.ingest, this.checker]) allow(f.role, TABLE_WRITER, [table.tableArn]);
+    allow(this.ingest.role, ['sqs:SendMessage'], [changes.queueArn]);
+    // every reconcile runs in the checker: from the changes queue, a timer or the sweep
+    this.checker.fn.addEventSource(
+      new SqsEventSource(changes, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 20 }),
+    );
     // the sweep (in the checker) lists overdue timers through the index
     allow(this.checker.role, ['dynamodb:Query'], [`${table.tableArn}/index/gsi1`]);
-    for (const f of [this.ingest, this.checker]) {
-      allow(f.role, TABLE_WRITER, [table.tableArn]);
-      allow(f.role, ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], [schedulesArn]);
-      acknowledge(
-        f.role,
-        `AwsSolutions-IAM5[Resource::${schedulesPattern}]`,
-        'One schedule per pending obligation, named at run time from ticket and rule: the wildcard is ' +
-          "confined to this stack's timer group, and the only actions are Create and Delete.",
-      );
-      allow(f.role, ['iam:PassRole'], [schedulerRole.roleArn], {
-        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
-      });
-      allow(f.role, ['sns:Publish'], [alerts.topicArn]);
-      allow(f.role, kmsPublish, [key.keyArn]);
-    }
+    allow(this.checker.role, ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], [schedulesArn]);
+    acknowledge(
+      this.checker.role,
+      `AwsSolutions-IAM5[Resource::${schedulesPattern}]`,
+      'One schedule per pending obligation, named at run time from ticket and rule: the wildcard is ' +
+        "confined to this stack's timer group, and the only actions are Create and Delete.",
+    );
+    allow(this.checker.role, ['iam:PassRole'], [schedulerRole.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+    allow(this.checker.role, ['sns:Publish'], [alerts.topicArn]);
+    allow(this.checker.role, kmsPublish, [key.keyArn]);
     allow(
       this.ingest.role,
       ['ssm:GetParameter'],
@@ -383,6 +410,7 @@ export class AuditorStack extends Stack {
     const functions = [this.ingest, this.checker, this.report];
     const queues: [string, Queue][] = [
       ['TimerDeadLetters', timerDeadLetters],
+      ['ChangeDeadLetters', changeDeadLetters],
       ...functions.map((f) => [`${f.node.id}Failures`, f.failures] as [string, Queue]),
     ];
     const alarm = (id: string, metric: IMetric, description: string) =>
@@ -456,6 +484,11 @@ export class AuditorStack extends Stack {
             custom('BreachesRetracted'),
             custom('WarningsSent'),
           ]),
+          graph('Reconcile failures (the sweep repairs them)', [
+            custom('ReconcileFailures'),
+            custom('ChangesNotQueued'),
+            custom('SweepFailures'),
+          ]),
           graph(
             'Dead letters',
             queues.map(([, q]) => q.metricApproximateNumberOfMessagesVisible({ ...five, statistic: 'Maximum' })),
@@ -470,7 +503,7 @@ export class AuditorStack extends Stack {
     out('AlertsTopicArn', alerts.topicArn, 'breach alerts for on-call');
     out('ReportsTopicArn', reports.topicArn, 'weekly report announcements');
     out('OpsTopicArn', ops.topicArn, 'alarms of the auditor itself');
-    out('ReportsBucketName', bucket.bucketName, 'weekly reports (reports/<week>.html|csv|json)');
+    out('ReportsBucketName', bucket.bucketName, 'weekly reports (reports/<policy id>-<week>.html|csv|json)');
     out('TableName', table.tableName, 'the single table');
   }
 }

@@ -37,10 +37,21 @@ async function toSweep(store: Store, now: number): Promise<Map<string, number | 
   return tickets;
 }
 
-export async function sweep(deps: LiveDeps, onError?: (ticketId: string, err: unknown) => void): Promise<Swept> {
-  const now = deps.now?.() ?? Date.now();
-  const tickets = await toSweep(deps.store, now);
-  let failed = 0;
+/** What reconciling a set of tickets did, and which tickets failed (to be tried again). */
+export interface ReconciledTickets extends Pick<Reconciled, 'breaches' | 'retracted' | 'warnings'> {
+  readonly failed: ReadonlySet<string>;
+}
+
+/**
+ * Reconciles each ticket once (clearing its changed flag at `at`, if given), one after the other;
+ * a ticket that fails is told to `onError` and left for the next try, the others go on.
+ */
+export async function reconcileTickets(
+  tickets: ReadonlyMap<string, number | undefined>,
+  deps: LiveDeps,
+  onError?: (ticketId: string, err: unknown) => void,
+): Promise<ReconciledTickets> {
+  const failed = new Set<string>();
   const sum = { breaches: 0, retracted: 0, warnings: 0 };
   for (const [ticketId, at] of tickets) {
     try {
@@ -49,10 +60,16 @@ export async function sweep(deps: LiveDeps, onError?: (ticketId: string, err: un
       sum.retracted += r.retracted;
       sum.warnings += r.warnings;
     } catch (err) {
-      // the next sweep tries again: its flag or its timer is still there
-      failed++;
+      failed.add(ticketId);
       onError?.(ticketId, err);
     }
   }
-  return { tickets: tickets.size, failed, ...sum };
+  return { ...sum, failed };
+}
+
+export async function sweep(deps: LiveDeps, onError?: (ticketId: string, err: unknown) => void): Promise<Swept> {
+  const tickets = await toSweep(deps.store, deps.now?.() ?? Date.now());
+  // the next sweep tries the failed ones again: their flag or their timer is still there
+  const { failed, ...sum } = await reconcileTickets(tickets, deps, onError);
+  return { tickets: tickets.size, failed: failed.size, ...sum };
 }

@@ -120,6 +120,67 @@ describe('checker Lambda', () => {
     expect((await store.notices('T-C')).map((n) => n.state)).toEqual(['alerted', 'alerted']);
   });
 
+  it("reconciles a batch from the changes queue: each ticket once, a failed ticket's messages returned", async () => {
+    sns.reset();
+    // SNS fails for T-E's first alert only
+    sns.on(PublishCommand).callsFake((input: { Message: string }) => {
+      if (JSON.parse(input.Message).ticketId === 'T-E' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('SNS unavailable');
+      }
+      return { MessageId: 'm' };
+    });
+    let failedOnce = false;
+    const created = (id: string, ticketId: string) =>
+      ({
+        id,
+        ticketId,
+        type: 'ticket.created',
+        at: minutesAgo(10),
+        severity: 'P1',
+        client: { id: 'c', tier: 'enterprise' },
+      }) as CanonicalEvent;
+    await store.append([created('d1', 'T-D'), created('e1', 'T-E')]);
+    const at = Date.now();
+    await store.flagChanged(['T-D', 'T-E'], at);
+    const record = (messageId: string, body: string) => ({ messageId, body, eventSource: 'aws:sqs' });
+    const message = (ticketId: string) => JSON.stringify({ ticketId, at });
+    const batch = {
+      Records: [
+        record('m1', message('T-D')),
+        record('m2', message('T-E')),
+        record('m3', message('T-D')),
+        record('m4', 'not json'),
+        record('m5', message('T-E')),
+      ],
+    };
+    const first = (await handler(batch, {})) as unknown as { breaches: number; batchItemFailures: unknown[] };
+    // T-D: two breaches recorded and alerted, its flag cleared; T-E failed: both its messages go
+    // back, with the unreadable one (for the dead-letter queue)
+    expect(first.breaches).toBe(2);
+    expect(first.batchItemFailures).toEqual([
+      { itemIdentifier: 'm4' },
+      { itemIdentifier: 'm2' },
+      { itemIdentifier: 'm5' },
+    ]);
+    expect((await store.changedTickets()).map((c) => c.ticketId)).toEqual(['T-E']);
+    // SQS redelivers T-E's messages: alerted once each, the flag cleared
+    const again = (await handler(
+      { Records: [record('m2', message('T-E')), record('m5', message('T-E'))] },
+      {},
+    )) as never as {
+      batchItemFailures: unknown[];
+    };
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await store.changedTickets()).toEqual([]);
+    const alerted = sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message as string));
+    expect(alerted.filter((a) => a.ticketId === 'T-D')).toHaveLength(2);
+    // the failed first attempt, then each of T-E's two breaches once
+    const e = alerted.filter((a) => a.ticketId === 'T-E').map((a) => a.rule);
+    expect(e).toHaveLength(3);
+    expect(new Set(e).size).toBe(2);
+  });
+
   it('refuses an event that is not a timer', async () => {
     await expect(handler({ hello: 'world' }, {})).rejects.toThrow(/ticketId/);
   });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynalite, type Engine, freshTable } from '../support/dynamo';
+import { httpApiEvent } from '../support/lambda';
 import { MAPPING } from '../support/mapping';
 import { SECRET, signed } from '../support/webhooks';
 
@@ -24,25 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-function apiEvent(
-  method: string,
-  path: string,
-  body = '',
-  headers: Record<string, string> = {},
-  base64 = false,
-): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    body: base64 ? Buffer.from(body).toString('base64') : body,
-    isBase64Encoded: base64,
-    requestContext: { http: { method, path }, timeEpoch: Date.now() } as APIGatewayProxyEventV2['requestContext'],
-  } as APIGatewayProxyEventV2;
-}
-
 const context = {} as Context;
 
 describe('ingest Lambda (API Gateway HTTP API v2)', () => {
@@ -57,23 +39,23 @@ describe('ingest Lambda (API Gateway HTTP API v2)', () => {
     };
     const { body, headers } = signed('canonical', ev);
     const r = await handler(
-      apiEvent('POST', '/webhooks/canonical', body, { 'X-Signature': headers['x-signature'] as string }),
+      httpApiEvent('POST', '/webhooks/canonical', body, { 'X-Signature': headers['x-signature'] as string }),
       context,
     );
     expect(r.statusCode).toBe(200);
     expect(JSON.parse(r.body as string)).toMatchObject({ accepted: 1 });
     const again = await handler(
-      apiEvent('POST', '/webhooks/canonical', body, { 'x-signature': headers['x-signature'] as string }, true),
+      httpApiEvent('POST', '/webhooks/canonical', body, { 'x-signature': headers['x-signature'] as string }, true),
       context,
     );
     expect(JSON.parse(again.body as string)).toMatchObject({ accepted: 0, duplicates: 1 });
-    const t = await handler(apiEvent('GET', '/tickets/T-L1'), context);
+    const t = await handler(httpApiEvent('GET', '/tickets/T-L1'), context);
     expect(JSON.parse(t.body as string).history).toEqual([ev]);
   });
 
   it('answers bad input with 4xx, not an exception', async () => {
-    expect((await handler(apiEvent('POST', '/webhooks/canonical', '{}', {}), context)).statusCode).toBe(401);
-    expect((await handler(apiEvent('POST', '/webhooks/zendesk', '{}', {}), context)).statusCode).toBe(401);
-    expect((await handler(apiEvent('GET', '/tickets/none'), context)).statusCode).toBe(404);
+    expect((await handler(httpApiEvent('POST', '/webhooks/canonical', '{}', {}), context)).statusCode).toBe(401);
+    expect((await handler(httpApiEvent('POST', '/webhooks/zendesk', '{}', {}), context)).statusCode).toBe(401);
+    expect((await handler(httpApiEvent('GET', '/tickets/none'), context)).statusCode).toBe(404);
   });
 });

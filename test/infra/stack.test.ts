@@ -170,40 +170,79 @@ describe('the stack', () => {
     });
   });
 
-  it('lets ingest and checker manage schedules only in their group and pass only the scheduler role, to Scheduler', () => {
-    for (const f of [stack.ingest, stack.checker]) {
-      const statements = statementsOf(roleOf(f));
-      const schedules = statements.find((s) => actions(s).some((a) => a.startsWith('scheduler:')));
-      expect(actions(schedules as Statement).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
-      expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/escalation-auditor-dev-timers/*');
-      const pass = statements.find((s) => actions(s).includes('iam:PassRole'));
-      expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-      expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SchedulerRole/), 'Arn'] });
-      expect(statements.flatMap(actions).sort()).toEqual(
-        [
-          'dynamodb:BatchWriteItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          ...(f === stack.checker ? ['dynamodb:Query'] : []),
-          'dynamodb:UpdateItem',
-          'iam:PassRole',
-          'kms:Decrypt',
-          'kms:GenerateDataKey',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'scheduler:CreateSchedule',
-          'scheduler:DeleteSchedule',
-          'sns:Publish',
-          // its own failure queue, as Lambda's on-failure destination
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
-          'sqs:SendMessage',
-          ...(f === stack.ingest ? ['ssm:GetParameter'] : []),
-        ].sort(),
-      );
-    }
+  it('lets only the checker manage schedules, only in their group, and pass only the scheduler role, to Scheduler', () => {
+    const statements = statementsOf(roleOf(stack.checker));
+    const schedules = statements.find((s) => actions(s).some((a) => a.startsWith('scheduler:')));
+    expect(actions(schedules as Statement).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+    expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/escalation-auditor-dev-timers/*');
+    const pass = statements.find((s) => actions(s).includes('iam:PassRole'));
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SchedulerRole/), 'Arn'] });
+    const table = [
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ];
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    // its own failure queue, as Lambda's on-failure destination
+    const failures = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+    expect(statements.flatMap(actions).sort()).toEqual(
+      [
+        ...table,
+        'dynamodb:Query',
+        'iam:PassRole',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        ...logs,
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+        'sns:Publish',
+        ...failures,
+        // the changes queue, as its event source
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+      ].sort(),
+    );
+    // the ingest function stores and queues; it neither schedules nor alerts
+    const changes = id(stack.node.findChild('Changes') as never);
+    const ingest = statementsOf(roleOf(stack.ingest));
+    expect(ingest.flatMap(actions).sort()).toEqual(
+      [...table, ...logs, ...failures, 'sqs:SendMessage', 'ssm:GetParameter'].sort(),
+    );
+    expect(ingest.find((s) => actions(s).length === 1 && actions(s)[0] === 'sqs:SendMessage')?.Resource).toEqual({
+      'Fn::GetAtt': [changes, 'Arn'],
+    });
+  });
+
+  it('reconciles changed tickets in the checker from a FIFO queue, with partial batch responses and a dead-letter queue', () => {
+    const changes = id(stack.node.findChild('Changes') as never);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChangeDeadLetters'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [changes, 'Arn'] },
+      FunctionName: { Ref: id(stack.checker.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    const ingest = template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'escalation-auditor-dev-ingest' },
+    });
+    const env = Object.values(ingest)[0]?.Properties.Environment.Variables;
+    expect(env.CHANGES_QUEUE_URL).toEqual({ Ref: changes });
+    expect(env).not.toHaveProperty('SCHEDULE_GROUP');
+    expect(env).not.toHaveProperty('ALERTS_TOPIC_ARN');
   });
 
   it('gives the report function reads through the table and its index, its bucket prefix and its topic, nothing more', () => {
@@ -312,13 +351,13 @@ describe('the stack', () => {
   });
 
   it('encrypts every queue, refuses plain HTTP, and alarms on dead letters, errors and throttles to the ops topic', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 4);
-    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+    template.resourceCountIs('AWS::SQS::Queue', 6);
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
       [
-        ...Array(4).fill('ApproximateNumberOfMessagesVisible'),
+        ...Array(5).fill('ApproximateNumberOfMessagesVisible'),
         ...Array(3).fill('Errors'),
         ...Array(3).fill('Throttles'),
         'SweepFailures',

@@ -72,7 +72,7 @@ describe('npx cdk synth', () => {
 
 describe('the function bundles', () => {
   it.each([
-    ['ingest', ['client-dynamodb', 'client-scheduler', 'client-sns', 'client-ssm']],
+    ['ingest', ['client-dynamodb', 'client-sqs', 'client-ssm']],
     ['check', ['client-dynamodb', 'client-scheduler', 'client-sns']],
     ['report', ['client-dynamodb', 'client-s3', 'client-sns']],
   ])('%s holds only the SDK clients it uses, and no YAML parser or credential chain', async (name, clients) => {
