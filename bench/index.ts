@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, printing figures (never asserting them). Pass names to pick. */
 import { benchAudit, benchAuditHeavy } from './audit';
+import { benchAws } from './aws';
 import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
@@ -20,6 +21,7 @@ const all: Record<string, () => Promise<void>> = {
   functions: () => benchFunctions(),
   startup: () => benchStartup(),
   soak: () => benchSoak(),
+  aws: () => benchAws(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();
