@@ -34,8 +34,10 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
 import { ROOT } from '../../infra/auditor-function';
+import { atExpression, scheduleName } from '../../lib/adapters/scheduler/timers';
 import { MAX_BODY } from '../../lib/app/limits';
 import type { CanonicalEvent } from '../../lib/events/schema';
+import type { Timer } from '../../lib/ports';
 import { weekOf } from '../../lib/report/aggregate';
 import { httpApiEvent, type LambdaProcess, startLambda } from '../support/lambda';
 import { type Moto, StackOnMoto, startMoto, type Template } from '../support/moto';
@@ -269,7 +271,18 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
     const mine = schedules.filter((s) => JSON.parse(s.Target?.Input ?? '{}').ticketId === soon);
     expect(mine.length).toBeGreaterThan(0);
     for (const s of mine) {
-      expect(s.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
+      // named from ticket, rule and due time (so a second arm is a conflict, not a second timer),
+      // at the due time plus the grace (none here), in UTC
+      const input = JSON.parse(s.Target?.Input ?? '{}') as {
+        ticketId: string;
+        rule: Timer['rule'];
+        dueAt: string;
+        kind: Timer['kind'];
+      };
+      const dueAt = Date.parse(input.dueAt);
+      expect(s.Name).toBe(scheduleName({ ...input, dueAt, fireAt: dueAt }));
+      expect(s.ScheduleExpression).toBe(atExpression(dueAt));
+      expect(s.ScheduleExpressionTimezone).toBe('UTC');
       expect(s.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
       expect(s.ActionAfterCompletion).toBe('DELETE');
       expect(s.Target).toMatchObject({
