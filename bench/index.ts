@@ -4,7 +4,7 @@ import { benchAws } from './aws';
 import { benchFunctions } from './functions';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
-import { benchSoak } from './soak';
+import { benchHistory, benchSoak } from './soak';
 import { benchStartup } from './startup';
 import { benchTimers } from './timers';
 
@@ -22,6 +22,7 @@ const all: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(),
   soak: () => benchSoak(),
   aws: () => benchAws(),
+  history: () => benchHistory(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -1,8 +1,11 @@
 /**
  * `serve --data` under sustained load: the generated export of 200,000 tickets (about 2M events)
- * posted as signed canonical batches of 100, eight at a time. Every 20,000 tickets' worth it
- * prints serve's RSS, its open file descriptors, the data folder's size and files, the reconcile
- * backlog and the rate; then how long SIGTERM takes, and the folder's size when reopened.
+ * posted as signed canonical batches of 100, eight at a time, moved to the present as live
+ * webhooks would be (the generated week ends now; events still in the future are not sent).
+ * Every 20,000 tickets' worth it prints serve's RSS, its open file descriptors, the data folder's
+ * size and files, the reconcile backlog and the rate; then how long SIGTERM takes, and the
+ * folder's size when reopened. Then one ticket's history: 4,000 events posted to it one at a
+ * time, and serve's CPU per event as the history grows.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -12,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eachLine, openSource } from '../cli/lines';
 import { DEV_SECRET } from '../lib/sources/secrets';
-import { exportFile } from './audit';
+import { exportFile, WEEK } from './audit';
 
 const BIN = join(import.meta.dirname, '../bin/escalation-auditor.mjs');
 const BATCH = 100;
@@ -64,6 +67,10 @@ export async function benchSoak(tickets = 200_000): Promise<void> {
     `\n## serve soak: ${tickets.toLocaleString('en-US')} tickets posted to serve --data, batches of ${BATCH}, ${IN_FLIGHT} at a time`,
   );
   const seen = new Set<string>();
+  // the generated week moved to end now, to the minute
+  const now = Date.now();
+  const shift = Math.floor((now - (WEEK + 7 * 86_400_000)) / 60_000) * 60_000;
+  let notYet = 0;
   let events = 0;
   let batch: string[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -95,6 +102,13 @@ export async function benchSoak(tickets = 200_000): Promise<void> {
     await openSource(file),
     (line) => {
       if (!line) return;
+      const at = /"at":"([^"]+)"/.exec(line);
+      const moved = at ? Date.parse(at[1] as string) + shift : now;
+      if (moved > now) {
+        notYet++;
+        return;
+      }
+      line = line.replace(/"at":"[^"]+"/, `"at":"${new Date(moved).toISOString()}"`);
       const m = /"ticketId":"([^"]+)"/.exec(line);
       if (m) seen.add(m[1] as string);
       batch.push(line);
@@ -136,6 +150,75 @@ export async function benchSoak(tickets = 200_000): Promise<void> {
     `  ${events.toLocaleString('en-US')} events in ${total.toFixed(0)} s (${(events / total).toFixed(0)} events/s); peak RSS ${peak.toFixed(0)} MB; SIGTERM stopped it in ${stopS.toFixed(1)} s; ` +
       `the folder: ${running.mb.toFixed(0)} MB in ${running.files} files at the stop, ${after.mb.toFixed(0)} MB in ${after.files} after reopening (RSS ${reopened.toFixed(0)} MB at start)`,
   );
+  console.log(`  (${notYet.toLocaleString('en-US')} generated events still in the future were not sent)`);
   console.log('targets: RSS on a plateau at most 1.5 GB, the folder within 2x its reopened size, SIGTERM within 10 s');
+  rmSync(data, { recursive: true, force: true });
+  await benchHistory();
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * One ticket's history growing to `total` events, posted one event per request, one request at a
+ * time: serve's CPU per event (request and reconcile) over each stretch of the history.
+ */
+export async function benchHistory(total = 4_000): Promise<void> {
+  const data = mkdtempSync(join(tmpdir(), 'ea-history-'));
+  const { url, child } = await start(data);
+  const pid = child.pid as number;
+  console.log(
+    `\n## one ticket's history: ${total.toLocaleString('en-US')} events posted one at a time to serve --data`,
+  );
+  const start0 = Date.now() - total * 1_000;
+  const event = (i: number) =>
+    JSON.stringify(
+      i === 0
+        ? {
+            id: 'H-0',
+            ticketId: 'T-LONG',
+            type: 'ticket.created',
+            at: new Date(start0).toISOString(),
+            severity: 'P1',
+            client: { id: 'acme', tier: 'enterprise' },
+          }
+        : {
+            id: `H-${i}`,
+            ticketId: 'T-LONG',
+            type: i % 2 ? 'client.update' : 'tag.added',
+            at: new Date(start0 + i * 1_000).toISOString(),
+            ...(i % 2
+              ? { status: 'investigating', etr: new Date(start0 + total * 2_000).toISOString() }
+              : { tag: `t${i}` }),
+          },
+    );
+  const marks = [10, 100, 500, 1_000, 2_000, 3_000, total];
+  let from = 0;
+  let cpu = cpuSeconds(pid);
+  const rows: string[] = [];
+  for (let i = 0; i < total; i++) {
+    const r = await post(url, '/webhooks/canonical', `[${event(i)}]`);
+    if (r.status !== 200) throw new Error(`serve answered ${r.status}: ${r.text}`);
+    if (marks.includes(i + 1)) {
+      // the reconciles this stretch queued are part of its cost
+      while (JSON.parse((await post(url, '/healthz')).text).reconciling > 0) await new Promise((r) => setTimeout(r, 5));
+      const now = cpuSeconds(pid);
+      rows.push(
+        `  events ${String(from + 1).padStart(5)}-${String(i + 1).padEnd(5)} ${(((now - cpu) * 1000) / (i + 1 - from)).toFixed(2)} ms CPU per event`,
+      );
+      from = i + 1;
+      cpu = now;
+    }
+  }
+  for (const row of rows) console.log(row);
+  console.log(
+    'target: the cost per event at 4,000 events within 2x of the cost at 10 (CPU ticks are 10 ms: short stretches are coarse)',
+  );
+  const stopped = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await stopped;
   rmSync(data, { recursive: true, force: true });
 }

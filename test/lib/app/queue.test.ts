@@ -43,4 +43,36 @@ describe('ticket queue', () => {
     expect(done).toContain('D');
     expect(max).toBeLessThanOrEqual(2);
   });
+
+  it('paces an expensive ticket: what arrives while it rests is done in one go, other tickets meanwhile', async () => {
+    const done: string[] = [];
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // the long ticket's work takes 20 ms: it rests 200 ms (pace 10) before its next run
+    const queue = new TicketQueue(
+      async (id) => {
+        if (id === 'LONG') busy(20);
+        done.push(id);
+      },
+      1,
+      () => {},
+      10,
+    );
+    queue.add(['LONG']);
+    await queue.idle();
+    const rested = performance.now();
+    for (let i = 0; i < 10; i++) {
+      queue.add(['LONG', `short-${i}`]);
+      await tick();
+    }
+    await queue.idle();
+    // ten changes of the long ticket while it rested: done once more, after its rest; the short
+    // tickets were not held up by it
+    expect(done.filter((d) => d === 'LONG')).toHaveLength(2);
+    expect(performance.now() - rested).toBeGreaterThanOrEqual(180);
+    expect(done.indexOf('short-0')).toBeLessThan(done.lastIndexOf('LONG'));
+    expect(done.filter((d) => d.startsWith('short-'))).toHaveLength(10);
+  });
 });
