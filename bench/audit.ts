@@ -6,7 +6,7 @@ import { defaultThreads } from '../cli/audit';
 import { GENERATOR_VERSION, writeExport, writeHeavyExport } from './generate';
 
 export const OUT = join(import.meta.dirname, 'out');
-export const WEEK = Date.parse('2026-03-02T00:00:00Z');
+const WEEK = Date.parse('2026-03-02T00:00:00Z');
 const AS_OF = '2026-03-16T00:00:00Z';
 
 interface Run {

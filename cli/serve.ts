@@ -18,6 +18,14 @@ import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadReadToken, loadSecretsFile, type Secrets } from './config';
 import { openLocalStore } from './local';
+
+/**
+ * The reconcile backlog serve lets build up before it answers webhooks 503 with Retry-After:
+ * beyond it, timers would be armed and breaches judged late. Each waiting ticket is flagged in
+ * the store, so what waits survives a stop.
+ */
+const BACKLOG_LIMIT = 10_000;
+
 import { UsageError } from './options';
 
 export interface ServeOptions {
@@ -67,7 +75,9 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       `--host ${opts.host} can be reached from other machines, and GET /tickets and /unmapped would answer anyone; pass --read-token FILE (one token of 16+ characters), or listen on 127.0.0.1`,
     );
   }
-  const secrets: Secrets = opts.secrets ? await loadSecretsFile(opts.secrets) : devSecrets();
+  const secrets: Secrets = opts.secrets
+    ? await loadSecretsFile(opts.secrets)
+    : devSecrets(Object.keys(mapping.custom ?? {}));
   const readToken = opts.readToken ? await loadReadToken(opts.readToken) : undefined;
   const data = opts.memory ? undefined : (opts.data ?? '.data');
   const local = await openLocalStore(data, 'serve');
@@ -105,14 +115,15 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   // webhook is answered, cleared after the reconcile), so a restart, after a crash or a stop,
   // reconciles exactly those; the store also knows each one's latest flag (`flaggedAt`).
   let lastFlag = 0;
-  // reconciling is off the request path: a webhook is answered once its events are stored; two
-  // tickets at a time keep the timer writes batched without crowding out the webhooks under load
+  // reconciling is off the request path: a webhook is answered once its events are stored. Eight
+  // tickets at a time keep the embedded engine's thread busy with batched writes; past
+  // BACKLOG_LIMIT tickets waiting, webhooks are told to come back (back-pressure, see busy below)
   const queue = new TicketQueue(
     async (id) => {
       if (!live.deps) return;
       await reconcileChanged(id, store.flaggedAt(id), live.deps);
     },
-    2,
+    8,
     // an alert webhook waiting out its backoff is no news: its failures were logged as they came
     (id, err) => err instanceof BackingOff || log(`reconcile of ${id} failed, retrying: ${(err as Error).message}`),
   );
@@ -144,6 +155,10 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     maxBodyBytes: opts.maxBody,
     log,
     stats,
+    busy: () =>
+      queue.size >= BACKLOG_LIMIT
+        ? { retryAfterSeconds: 5, reason: `${queue.size} tickets wait to be reconciled` }
+        : undefined,
     changed,
     unreadable: onUnreadable,
     translatorFailed,

@@ -338,12 +338,16 @@ export class AuditorStack extends Stack {
       },
     });
     const integration = new HttpLambdaIntegration('Ingest', this.ingest.fn);
-    for (const route of api.addRoutes({ path: '/webhooks/{source}', methods: [HttpMethod.POST], integration }))
+    for (const route of [
+      ...api.addRoutes({ path: '/webhooks/{source}', methods: [HttpMethod.POST], integration }),
+      // the mapping file's declarative sources
+      ...api.addRoutes({ path: '/webhooks/custom/{name}', methods: [HttpMethod.POST], integration }),
+    ])
       acknowledge(
         route,
         'AwsSolutions-APIG4',
         'Helpdesks cannot sign SigV4: each webhook is authenticated by its HMAC signature (constant-time, ' +
-          'replay window), checked by the function before anything is stored.',
+          'replay window) or its source\'s token, checked by the function before anything is stored.',
       );
     const iam = new HttpIamAuthorizer();
     api.addRoutes({ path: '/tickets/{id}', methods: [HttpMethod.GET], integration, authorizer: iam });

@@ -4,7 +4,7 @@
  */
 import type { CanonicalEvent, Severity } from './events/schema';
 import type { RuleId } from './policy/schema';
-import type { SourceName } from './sources/types';
+import type { SourceId } from './sources/types';
 
 /** What appending an event did: new, an identical redelivery, or a different event under a known id. */
 export type AppendOutcome = 'added' | 'duplicate' | 'conflict';
@@ -13,7 +13,7 @@ export type AppendOutcome = 'added' | 'duplicate' | 'conflict';
 export interface RawRequest {
   /** Sortable and unique: receipt time, then randomness. */
   readonly id: string;
-  readonly source: SourceName;
+  readonly source: SourceId;
   readonly receivedAt: number;
   readonly headers: Readonly<Record<string, string>>;
   /** The body, UTF-8 text, or base64 when the bytes were not valid UTF-8. */

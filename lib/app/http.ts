@@ -1,6 +1,7 @@
 /**
  * The one HTTP surface, hosted by the ingest Lambda (API Gateway HTTP API) and by `serve`:
  *   POST /webhooks/{canonical|zendesk|jira|pagerduty}
+ *   POST /webhooks/custom/{name}  a declarative source of the mapping file (lib/sources/custom.ts)
  *   GET  /tickets/{id}
  *   GET  /unmapped             what the mapping could not read in the last 24 h (from the archive)
  *   GET  /healthz
@@ -8,6 +9,7 @@
  * that senders retry), and nothing half-written stays behind.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { SourceId } from '../sources/types';
 import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
 import { MAX_BODY } from './limits';
 import { type TicketDeps, ticketView } from './tickets';
@@ -39,11 +41,17 @@ export type ApiDeps = IngestDeps &
     readonly readToken?: string;
     /** Counters shown by /healthz (the local server shows its store's write counts). */
     readonly stats?: () => Record<string, unknown>;
+    /**
+     * Back-pressure: when this says the service is behind (its reconcile backlog at its bound),
+     * webhooks are answered 503 with `Retry-After` and the reason, before anything is stored; the
+     * sender's retry delivers them later. Undefined when it is not behind.
+     */
+    readonly busy?: () => { readonly retryAfterSeconds: number; readonly reason: string } | undefined;
   };
 
 export const json = (r: Reply): HttpResponse => ({
   status: r.status,
-  headers: { 'content-type': 'application/json; charset=utf-8' },
+  headers: { 'content-type': 'application/json; charset=utf-8', ...r.headers },
   body: `${JSON.stringify(r.body)}\n`,
 });
 
@@ -57,7 +65,7 @@ export const tooLarge = (limit: number): Reply => ({
 
 export function createApi(deps: ApiDeps): (req: HttpRequest) => Promise<HttpResponse> {
   const limit = deps.maxBodyBytes ?? MAX_BODY;
-  const seen: Seen = { unmapped: 0, refused: 0 };
+  const seen: Seen = { unmapped: 0, refused: 0, busy: 0 };
   return async (req) => {
     try {
       return json(await route(req, deps, limit, seen));
@@ -81,6 +89,8 @@ function readerOf(req: HttpRequest, token: string | undefined): boolean {
 interface Seen {
   unmapped: number;
   refused: number;
+  /** Webhooks answered 503 for back-pressure. */
+  busy: number;
 }
 
 async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen): Promise<Reply> {
@@ -109,22 +119,42 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
         body: {
           ok: true,
           unmapped: { sinceStart: seen.unmapped, refusedSinceStart: seen.refused, list: '/unmapped' },
+          busySinceStart: seen.busy,
           ...deps.stats?.(),
         },
       }
     );
   }
-  if (root === 'webhooks' && arg !== undefined && extra === undefined) {
+  // /webhooks/{source}, or /webhooks/custom/{name} for a declarative source of the mapping file
+  const custom = arg === 'custom' && extra !== undefined && parts.length === 3;
+  if (root === 'webhooks' && arg !== undefined && (custom || extra === undefined)) {
     const refused = allow('POST');
     if (refused) return refused;
-    if (!isSource(arg)) {
+    const source = custom ? (`custom:${extra}` as const) : arg;
+    if (!custom && !isSource(source)) {
       return {
         status: 404,
-        body: { error: 'not found', reason: `unknown source ${arg}; use canonical, zendesk, jira or pagerduty` },
+        body: {
+          error: 'not found',
+          reason: `unknown source ${arg}; use canonical, zendesk, jira or pagerduty, or custom/<name> for a custom source of the mapping file`,
+        },
       };
     }
     if (req.body.length > limit) return tooLarge(limit);
-    const reply = await ingest(arg, { headers: req.headers, body: req.body, receivedAt: req.receivedAt }, deps);
+    const behind = deps.busy?.();
+    if (behind) {
+      seen.busy++;
+      return {
+        status: 503,
+        headers: { 'retry-after': String(behind.retryAfterSeconds) },
+        body: { error: 'busy', reason: `${behind.reason}; retry after ${behind.retryAfterSeconds} s` },
+      };
+    }
+    const reply = await ingest(
+      source as SourceId,
+      { headers: req.headers, body: req.body, receivedAt: req.receivedAt },
+      deps,
+    );
     if (reply.status === 400) seen.refused++;
     else if (((reply.body as { unmapped?: unknown[] }).unmapped?.length ?? 0) > 0) seen.unmapped++;
     return reply;

@@ -5,10 +5,18 @@
 import { describeIssues } from '../events/parse';
 import { CanonicalEvent } from '../events/schema';
 import type { AppendOutcome, RawOutcome, RawRequest, Store } from '../ports';
-import { SOURCES } from '../sources';
+import { sourceOf } from '../sources';
 import type { Mapping } from '../sources/mapping';
 import type { SecretSource } from '../sources/secrets';
-import { SOURCE_NAMES, type SourceName, type Translation, type WebhookRequest } from '../sources/types';
+import {
+  isCustomSource,
+  SOURCE_NAMES,
+  type Source,
+  type SourceId,
+  type SourceName,
+  type Translation,
+  type WebhookRequest,
+} from '../sources/types';
 import { counted } from '../text/plural';
 
 const DAY = 86_400_000;
@@ -27,7 +35,7 @@ export interface IngestDeps {
   readonly store: Store;
   readonly mapping: Mapping;
   /** Signing secrets per source; several during a rotation. */
-  readonly secrets: Readonly<Partial<Record<SourceName, readonly string[]>>>;
+  readonly secrets: Readonly<Partial<Record<SourceId, readonly string[]>>>;
   /**
    * Instead of `secrets`, when they can change while running (the Lambdas read them from SSM):
    * read with a maximum age, and read again once before a signature is refused.
@@ -46,7 +54,7 @@ export interface IngestDeps {
 }
 
 export interface TranslatorFailure {
-  readonly source: SourceName;
+  readonly source: SourceId;
   readonly requestId: string;
   readonly error: string;
 }
@@ -54,6 +62,7 @@ export interface TranslatorFailure {
 export interface Reply {
   readonly status: number;
   readonly body: Record<string, unknown>;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Accepted {
@@ -74,10 +83,18 @@ export function requestId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function ingest(name: SourceName, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
-  const source = SOURCES[name];
+export async function ingest(name: SourceId, req: WebhookRequest, deps: IngestDeps): Promise<Reply> {
+  const source = sourceOf(name, deps.mapping);
+  if (!source)
+    return {
+      status: 404,
+      body: {
+        error: 'not found',
+        reason: `no source ${name}${isCustomSource(name) ? `: the mapping file has no custom.${name.slice('custom:'.length)}` : ''}`,
+      },
+    };
   const now = deps.now?.() ?? Date.now();
-  const verify = (all: Readonly<Partial<Record<SourceName, readonly string[]>>>) => {
+  const verify = (all: Readonly<Partial<Record<SourceId, readonly string[]>>>) => {
     const secrets = all[name] ?? [];
     if (secrets.length === 0) return { ok: false as const, reason: `no signing secret is configured for ${name}` };
     return source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });
@@ -87,7 +104,7 @@ export async function ingest(name: SourceName, req: WebhookRequest, deps: Ingest
   if (!verdict.ok && deps.secretSource) verdict = verify(await deps.secretSource.reread());
   if (!verdict.ok) return { status: 401, body: { error: 'unauthorized', reason: verdict.reason } };
 
-  const raw = archived(name, req, deps.newId?.() ?? requestId(req.receivedAt));
+  const raw = archived(source, req, deps.newId?.() ?? requestId(req.receivedAt));
   // The archive write is queued before anything translates the request, and the answer waits for
   // it: a request is acknowledged only once it is archived (and its events stored). Both writes
   // share the store's group commit, so a webhook costs one round trip, not two.
@@ -107,7 +124,7 @@ export async function translateAndStore(
   /** The archive write in flight: an outcome is recorded on the archived item once it exists. */
   archiving: Promise<void> = Promise.resolve(),
 ): Promise<Reply> {
-  const source = SOURCES[raw.source];
+  const source = sourceOf(raw.source, deps.mapping);
   const report = async (outcome: RawOutcome) => {
     await archiving;
     await deps.store.report(raw, outcome);
@@ -117,13 +134,22 @@ export async function translateAndStore(
     return { status: 400, body: { error: 'invalid', reason: error, ...(issues ? { issues } : {}), requestId: raw.id } };
   };
 
+  if (!source) {
+    // a custom source the mapping no longer has (replay after an edit): kept, and said so
+    const unmapped = [`the mapping file has no ${raw.source.replace(/^custom:/, 'custom.')} any more`];
+    await report({ unmapped, conflicts: [] });
+    return {
+      status: 200,
+      body: { requestId: raw.id, accepted: 0, duplicates: 0, conflicts: [], unmapped, ignored: [] },
+    };
+  }
   const text = utf8(req.body);
   if (text === undefined) return refuse('body: not valid UTF-8; send the payload UTF-8 encoded');
   const parsed = source.parse(text);
   if (!parsed.ok) return refuse(parsed.error);
   const latest = req.receivedAt + (deps.futureMarginMs ?? DAY);
-  const translated = safely(
-    () => source.translate(parsed.payload, req, deps.mapping),
+  const translated = await safely(
+    async () => source.translate(parsed.payload, req, deps.mapping),
     (error) => deps.translatorFailed?.({ source: raw.source, requestId: raw.id, error }),
   );
   const valid: CanonicalEvent[] = [];
@@ -164,9 +190,9 @@ export async function translateAndStore(
 }
 
 /** A translator that fails on a payload nobody foresaw must not lose it: it is reported as unmapped. */
-function safely(translate: () => Translation, failed: (error: string) => void): Translation {
+async function safely(translate: () => Promise<Translation>, failed: (error: string) => void): Promise<Translation> {
   try {
-    return translate();
+    return await translate();
   } catch (err) {
     const error = (err as Error).message;
     failed(error);
@@ -174,17 +200,17 @@ function safely(translate: () => Translation, failed: (error: string) => void): 
   }
 }
 
-function archived(source: SourceName, req: WebhookRequest, id: string): RawRequest {
+function archived(source: Source, req: WebhookRequest, id: string): RawRequest {
   const text = req.body.toString('utf8');
   const utf8 = Buffer.byteLength(text) === req.body.length && Buffer.from(text).equals(req.body);
   const headers: Record<string, string> = {};
-  for (const name of SOURCES[source].keepHeaders) {
+  for (const name of source.keepHeaders) {
     const v = req.headers[name];
     if (v !== undefined) headers[name] = v;
   }
   return {
     id,
-    source,
+    source: source.name,
     receivedAt: req.receivedAt,
     headers,
     body: utf8 ? text : req.body.toString('base64'),

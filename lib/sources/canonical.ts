@@ -3,11 +3,11 @@
  * `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
  */
 import { anyMatch, hmac } from './signature';
-import type { Source } from './types';
+import type { Source, Translation } from './types';
 
 const HEADER = 'x-signature';
 
-export const canonical: Source = {
+export const canonical: Source<Translation> = {
   name: 'canonical',
   keepHeaders: [HEADER],
   strict: true,

@@ -24,7 +24,7 @@ import {
 const SIGNATURE = 'x-hub-signature';
 const IDENTIFIER = 'x-atlassian-webhook-identifier';
 
-export const jira: Source = {
+export const jira: Source<Translation> = {
   name: 'jira',
   keepHeaders: [SIGNATURE, IDENTIFIER, 'x-atlassian-webhook-retry', 'x-atlassian-webhook-flow'],
   strict: false,

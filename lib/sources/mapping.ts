@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { type Decode, parseConfig } from '../config';
 import { CHANNELS, CLIENT_TIERS, Role, Severity } from '../events/schema';
+import { CUSTOM_NAME, CustomSourceConfig } from './custom';
 
 const ClientTier = z.enum(CLIENT_TIERS);
 const Team = z.enum(['L1', 'L2', 'L3']);
@@ -111,6 +112,10 @@ export const MappingConfig = z.strictObject({
   zendesk: Zendesk.optional(),
   jira: Jira.optional(),
   pagerduty: PagerDuty.optional(),
+  /** Declarative sources, posted to `/webhooks/custom/<name>` (lib/sources/custom.ts). */
+  custom: z
+    .record(z.string().regex(CUSTOM_NAME, 'lower-case letters, digits and dashes, at most 40'), CustomSourceConfig)
+    .optional(),
 });
 
 export type Mapping = z.infer<typeof MappingConfig>;

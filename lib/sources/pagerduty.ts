@@ -7,12 +7,12 @@
  */
 import type { PagerDutyMapping } from './mapping';
 import { anyMatch, hmac } from './signature';
-import { actorOf, idOf, isObject, parseJson, type Source, translation } from './types';
+import { actorOf, idOf, isObject, parseJson, type Source, type Translation, translation } from './types';
 
 const SIGNATURE = 'x-pagerduty-signature';
 const PAGES = new Set(['incident.triggered', 'incident.escalated', 'incident.reassigned']);
 
-export const pagerduty: Source = {
+export const pagerduty: Source<Translation> = {
   name: 'pagerduty',
   keepHeaders: [SIGNATURE, 'x-webhook-id'],
   strict: false,

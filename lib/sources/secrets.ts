@@ -1,25 +1,36 @@
 /** Webhook signing secrets per source: one, or several during a rotation. */
 import * as z from 'zod';
 import { type Decode, parseConfig } from '../config';
-import { SOURCE_NAMES, type SourceName } from './types';
+import { CUSTOM_NAME } from './custom';
+import { SOURCE_NAMES, type SourceId } from './types';
 
-export type Secrets = Partial<Record<SourceName, string[]>>;
+export type Secrets = Partial<Record<SourceId, string[]>>;
 
 /** The published secret `serve` signs every source with until it is given real ones (`--secrets`). */
 export const DEV_SECRET = 'escalation-auditor-dev-secret';
 
-/** Every source signed with the development secret. */
-export const devSecrets = (): Secrets => Object.fromEntries(SOURCE_NAMES.map((s) => [s, [DEV_SECRET]]));
+/** Every source signed with the development secret, the custom ones named too. */
+export const devSecrets = (custom: readonly string[] = []): Secrets =>
+  Object.fromEntries([...SOURCE_NAMES, ...custom.map((c) => `custom:${c}`)].map((s) => [s, [DEV_SECRET]]));
 
-const SecretsConfig = z.partialRecord(
-  z.enum(SOURCE_NAMES),
-  z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-);
+const OneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const SecretsConfig = z.strictObject({
+  ...Object.fromEntries(SOURCE_NAMES.map((s) => [s, OneOrMore.optional()])),
+  /** The custom sources' secrets (or tokens), by name. */
+  custom: z.record(z.string().regex(CUSTOM_NAME, 'a custom source name'), OneOrMore).optional(),
+});
 
-/** Reads `{ zendesk: "secret", jira: ["new", "old"] }` from JSON or YAML text. */
+/** Reads `{ zendesk: "secret", jira: ["new", "old"], custom: { freshdesk: "token" } }` from JSON or YAML text. */
 export function parseSecrets(text: string, decode?: Decode): Secrets {
-  const secrets = parseConfig(text, SecretsConfig, 'secrets', {}, decode);
-  return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+  const { custom, ...builtIn } = parseConfig(text, SecretsConfig, 'secrets', {}, decode) as Record<
+    string,
+    string | string[]
+  > & { custom?: Record<string, string | string[]> };
+  const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  return Object.fromEntries([
+    ...Object.entries(builtIn).map(([k, v]) => [k, list(v)]),
+    ...Object.entries(custom ?? {}).map(([k, v]) => [`custom:${k}`, list(v)]),
+  ]);
 }
 
 /** Where the signing secrets come from when they can change while running (rotation, revocation). */

@@ -2,9 +2,9 @@
 import { type Role, Timestamp } from '../events/schema';
 import type { Mapping } from './mapping';
 
-import type { SourceName } from './names';
+import type { SourceId } from './names';
 
-export { SOURCE_NAMES, type SourceName } from './names';
+export { type CustomSourceId, isCustomSource, SOURCE_NAMES, type SourceId, type SourceName } from './names';
 
 export interface WebhookRequest {
   /** Header names in lower case. */
@@ -34,8 +34,9 @@ export interface VerifyOptions {
   readonly toleranceMs: number;
 }
 
-export interface Source {
-  readonly name: SourceName;
+/** A source; the built-in ones translate synchronously (`Source<Translation>`), a custom one may not. */
+export interface Source<T extends Translation | Promise<Translation> = Translation | Promise<Translation>> {
+  readonly name: SourceId;
   /** Headers kept with the archived request, enough to check its signature again. */
   readonly keepHeaders: readonly string[];
   verify(req: WebhookRequest, opts: VerifyOptions): Verdict;
@@ -43,7 +44,7 @@ export interface Source {
   sign(body: Buffer, secret: string, now: number): Record<string, string>;
   /** Parses the body; an error here is the sender's (400). */
   parse(body: string): { ok: true; payload: unknown } | { ok: false; error: string };
-  translate(payload: unknown, req: WebhookRequest, mapping: Mapping): Translation;
+  translate(payload: unknown, req: WebhookRequest, mapping: Mapping): T;
   /**
    * Canonical input is the sender's responsibility: an invalid event refuses the request (400).
    * A vendor payload that translates to an invalid event is our mapping's gap: kept and reported.

@@ -25,7 +25,7 @@ const SIGNATURE = 'x-zendesk-webhook-signature';
 const TIMESTAMP = 'x-zendesk-webhook-signature-timestamp';
 const PREFIX = 'zen:event-type:';
 
-export const zendesk: Source = {
+export const zendesk: Source<Translation> = {
   name: 'zendesk',
   keepHeaders: [
     SIGNATURE,

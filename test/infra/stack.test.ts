@@ -135,6 +135,7 @@ describe('the stack', () => {
     expect(routes.sort()).toEqual([
       ['GET /healthz', 'AWS_IAM'],
       ['GET /tickets/{id}', 'AWS_IAM'],
+      ['POST /webhooks/custom/{name}', 'NONE'],
       ['POST /webhooks/{source}', 'NONE'],
     ]);
   });

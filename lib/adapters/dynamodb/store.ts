@@ -55,7 +55,7 @@ import type {
   Store,
   Timer,
 } from '../../ports';
-import type { SourceName } from '../../sources/types';
+import type { SourceId } from '../../sources/types';
 
 const DAY = 86_400_000;
 type Item = Record<string, AttributeValue>;
@@ -344,7 +344,7 @@ export class DynamoStore implements Store {
         if (receivedAt < from || receivedAt >= to) continue;
         yield {
           id: item.id?.S as string,
-          source: item.source?.S as SourceName,
+          source: item.source?.S as SourceId,
           receivedAt,
           headers: Object.fromEntries(Object.entries(item.headers?.M ?? {}).map(([k, v]) => [k, v.S as string])),
           body: item.body?.S as string,

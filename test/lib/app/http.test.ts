@@ -2,9 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMappingFile } from '../../../cli/config';
 import { MAX_BODY } from '../../../lib/app/limits';
 import { SOURCES } from '../../../lib/sources';
-import { cachedSecrets, type Secrets } from '../../../lib/sources/secrets';
+import { cachedSecrets, parseSecrets, type Secrets } from '../../../lib/sources/secrets';
 import { startApi, type TestApi } from '../../support/api';
 import { dynalite, type Engine } from '../../support/dynamo';
 import { jiraEvent, pagerDutyEvent, SECRET, signed, zendeskEvent } from '../../support/webhooks';
@@ -295,6 +296,7 @@ describe('the HTTP surface', () => {
       expect((await own.get('/healthz')).json).toEqual({
         ok: true,
         unmapped: { sinceStart: 1, refusedSinceStart: 1, list: '/unmapped' },
+        busySinceStart: 0,
       });
     } finally {
       await own.server.close();
@@ -397,6 +399,55 @@ describe('the HTTP surface', () => {
       ]);
     } finally {
       SOURCES.zendesk.translate = translate;
+      await own.server.close();
+    }
+  });
+});
+
+describe("custom sources (the mapping file's custom.<name>)", () => {
+  it('takes a Freshdesk webhook at /webhooks/custom/freshdesk with its token, archives it without the token, and names what is wrong', async () => {
+    const mapping = await loadMappingFile(join(import.meta.dirname, '../../../examples/mapping.yaml'));
+    const own = await startApi(engine, {
+      mapping,
+      secrets: parseSecrets(JSON.stringify({ custom: { freshdesk: 'fd-token' } })),
+    });
+    try {
+      const body = JSON.stringify({
+        freshdesk_webhook: {
+          triggered_event: '{ticket_action:created}',
+          ticket_id: '77',
+          ticket_status: 'Open',
+          ticket_priority: 'High',
+          ticket_company: '',
+        },
+      });
+      const from = Date.now();
+      const ok = await own.post('/webhooks/custom/freshdesk', body, {
+        'content-type': 'application/json',
+        'x-auditor-token': 'fd-token',
+      });
+      expect(ok).toMatchObject({ status: 200, json: { accepted: 1, unmapped: [] } });
+      expect((await own.get('/tickets/FD-77')).json).toMatchObject({
+        state: { severity: 'P1', clientTier: 'standard' },
+      });
+      const archived = [];
+      for await (const r of own.store.archived(from - 1_000, Date.now() + 1_000)) archived.push(r);
+      expect(archived.map((r) => [r.source, r.headers])).toEqual([['custom:freshdesk', {}]]);
+
+      expect(await own.post('/webhooks/custom/freshdesk', body, { 'x-auditor-token': 'guess' })).toMatchObject({
+        status: 401,
+        json: { reason: 'x-auditor-token is not a known token' },
+      });
+      expect(await own.post('/webhooks/custom/servicenow', body, {})).toMatchObject({
+        status: 404,
+        json: { reason: 'no source custom:servicenow: the mapping file has no custom.servicenow' },
+      });
+      // a source with no secret configured refuses everything
+      expect(await own.post('/webhooks/custom/opsgenie', '{}', { authorization: 'Bearer anything' })).toMatchObject({
+        status: 401,
+        json: { reason: 'no signing secret is configured for custom:opsgenie' },
+      });
+    } finally {
       await own.server.close();
     }
   });
