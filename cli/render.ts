@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { DateTime } from 'luxon';
 import type { AuditTotals, RuleTally } from '../lib/engine/audit';
 import { explain, explainRun } from '../lib/engine/explain';
+import { populationGaps, populationSummary } from '../lib/engine/population';
 import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
 import { breachRows, type MissedRun } from '../lib/engine/runs';
 import type { Breach } from '../lib/engine/types';
@@ -178,6 +179,7 @@ async function writeJson(r: AuditReport, w: Writer): Promise<void> {
     summary: Object.fromEntries(
       Object.entries(totals.byRule).map(([rule, t]) => [rule, { ...t, compliance: compliance(t) }]),
     ),
+    population: totals.population,
   };
   // the rest of the document: its top-level keys after the streamed lists, and the closing brace
   await w.write(`${JSON.stringify(tail, null, 2).slice(2)}\n`);
@@ -216,6 +218,7 @@ function sections(r: AuditReport) {
     findings: totals.findings.map((f) => [f.ticketId, f.message]),
     incomplete: totals.incomplete,
     conflicts: totals.conflicts.map((c) => c.kept.id),
+    population: { headline: populationSummary(totals.population), missing: populationGaps(totals.population) },
   };
 }
 
@@ -265,6 +268,7 @@ async function writeText(r: AuditReport, w: Writer): Promise<void> {
   if (s.incomplete.length) out.push(`INCOMPLETE (no ticket.created, no rules applied): ${s.incomplete.join(', ')}`, '');
   if (s.conflicts.length)
     out.push(`CONFLICTS (id reused by a different event; the first was kept): ${s.conflicts.join(', ')}`, '');
+  out.push(`POPULATION: ${s.population.headline}`, ...s.population.missing.map((m) => `  ${m}`), '');
   await w.write(out.join('\n'));
 }
 
@@ -283,6 +287,7 @@ async function writeMarkdown(r: AuditReport, w: Writer): Promise<void> {
     out.push('## Incomplete tickets (no ticket.created)', '', s.incomplete.map((t) => `- ${t}`).join('\n'), '');
   if (s.conflicts.length)
     out.push('## Conflicting ids (the first event was kept)', '', s.conflicts.map((t) => `- ${t}`).join('\n'), '');
+  out.push('## Population', '', s.population.headline, '', ...s.population.missing.map((m) => `- ${m}`), '');
   await w.write(out.join('\n'));
 }
 

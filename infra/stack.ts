@@ -347,7 +347,7 @@ export class AuditorStack extends Stack {
         route,
         'AwsSolutions-APIG4',
         'Helpdesks cannot sign SigV4: each webhook is authenticated by its HMAC signature (constant-time, ' +
-          'replay window) or its source\'s token, checked by the function before anything is stored.',
+          "replay window) or its source's token, checked by the function before anything is stored.",
       );
     const iam = new HttpIamAuthorizer();
     api.addRoutes({ path: '/tickets/{id}', methods: [HttpMethod.GET], integration, authorizer: iam });

@@ -77,6 +77,7 @@ export async function weeklyReport(
     report.add(
       evaluateTicket(t.ticketId, t.events, policy, asOf),
       t.notices.filter((n) => n.state.startsWith('retract')),
+      t.events,
     ),
   );
   return report.result();

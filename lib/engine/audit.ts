@@ -7,6 +7,7 @@ import type { Conflict } from '../events/history';
 import type { TicketEvent } from '../events/parse';
 import type { Policy, RuleId } from '../policy/schema';
 import { evaluateTicket } from './evaluate';
+import { mergePopulations, type Population, PopulationCount } from './population';
 import { RULE_IDS } from './rules';
 import type { Finding, ObligationStatus, TicketAudit } from './types';
 
@@ -25,6 +26,8 @@ export interface AuditTotals {
   readonly duplicates: number;
   readonly conflicts: readonly Conflict[];
   readonly byRule: Readonly<Record<RuleId, RuleTally>>;
+  /** Whether the population is complete: P0/P1 tickets no incident names, and the reverse. */
+  readonly population: Population;
 }
 
 const emptyTally = (): Record<RuleId, RuleTally> =>
@@ -45,6 +48,7 @@ export class AuditRun {
   private events = 0;
   private duplicates = 0;
   private breaches = 0;
+  private readonly population = new PopulationCount();
 
   constructor(
     private readonly policy: Policy,
@@ -61,6 +65,7 @@ export class AuditRun {
     for (const o of result.obligations) this.byRule[o.rule][o.status]++;
     for (const f of result.findings) this.findings.push(f);
     this.breaches += result.breaches.length;
+    this.population.add(ticketId, history);
     return result;
   }
 
@@ -75,6 +80,7 @@ export class AuditRun {
       duplicates: this.duplicates,
       conflicts: this.conflicts,
       byRule: this.byRule,
+      population: this.population.result(),
     };
   }
 }
@@ -99,5 +105,6 @@ export function mergeTotals(parts: readonly AuditTotals[], asOf: number): AuditT
     duplicates: sum((p) => p.duplicates),
     conflicts: parts.flatMap((p) => p.conflicts),
     byRule,
+    population: mergePopulations(parts.map((p) => p.population)),
   };
 }

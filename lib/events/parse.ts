@@ -26,6 +26,8 @@ export interface TicketEvent {
   readonly etr: number | undefined;
   /** The ticket's queue or team as of this event, when the source says (reports only). */
   readonly queue: string | undefined;
+  /** `<system>:<id>` of the incident this event comes from, when it does (population only). */
+  readonly incident: string | undefined;
 }
 
 export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
@@ -72,6 +74,7 @@ function compactEvent(e: CanonicalEvent): TicketEvent {
     status: e.type === 'client.update' ? e.status : undefined,
     etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
     queue: e.queue,
+    incident: e.incident ? `${e.incident.system}:${e.incident.id}` : undefined,
   };
 }
 
@@ -103,7 +106,8 @@ export function sameEvent(a: TicketEvent, b: TicketEvent): boolean {
     a.tag === b.tag &&
     a.status === b.status &&
     a.etr === b.etr &&
-    a.queue === b.queue
+    a.queue === b.queue &&
+    a.incident === b.incident
   );
 }
 
@@ -136,6 +140,7 @@ const PACKED = [
   'status',
   'etr',
   'queue',
+  'incident',
 ] as const satisfies readonly (keyof TicketEvent)[];
 
 /**
@@ -168,5 +173,6 @@ export function unpackEvent(text: string): TicketEvent {
     status: at(12) as string | undefined,
     etr: at(13) as number | undefined,
     queue: at(14) as string | undefined,
+    incident: at(15) as string | undefined,
   };
 }

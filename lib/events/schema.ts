@@ -42,6 +42,12 @@ const common = {
    * ticket is in as of this change (from the mapping), so the weekly report can group by it.
    */
   queue: identifier.optional(),
+  /**
+   * An extension to RULES.md section 1, ignored by every rule: the incident of an incident tool
+   * (PagerDuty, Opsgenie) this change comes from, so that an audit can list the P0/P1 tickets no
+   * incident names and the incidents that name no known ticket (the population's completeness).
+   */
+  incident: z.object({ system: identifier.max(64), id: identifier }).optional(),
 };
 
 /** Unknown fields are accepted and ignored (stripped); a raw-payload archive keeps them where needed. */

@@ -6,9 +6,11 @@
  */
 import { DateTime } from 'luxon';
 import { explain, explainRun } from '../engine/explain';
+import { type Population, PopulationCount } from '../engine/population';
 import { RULE_IDS } from '../engine/rules';
 import { breachRows } from '../engine/runs';
 import { breachKey, type Finding, type Obligation, type TicketAudit } from '../engine/types';
+import type { TicketEvent } from '../events/parse';
 import { SEVERITIES, type Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
 import type { NoticeKey } from '../ports';
@@ -147,6 +149,8 @@ export interface WeeklyReport {
   readonly obligations: readonly Obligation[];
   /** Obligations still open at the as-of time (their clocks started in or before the week), soonest due first. */
   readonly open: readonly ReportItem[];
+  /** The P0/P1 tickets opened in the week that no incident names, and the week's incidents naming no known ticket. */
+  readonly population: Population;
 }
 
 /** A report's as-of time: the one asked for, else now, or the week's end if that is earlier. */
@@ -264,6 +268,7 @@ export class WeekAggregator {
   private readonly byQueue = new GroupBuilder((o) => o.queue, NO_QUEUE);
   private readonly byAgent = new GroupBuilder((o) => o.agent, NO_AGENT);
   private readonly asOf: number;
+  private readonly population: PopulationCount;
 
   constructor(
     private readonly policy: Policy,
@@ -271,12 +276,17 @@ export class WeekAggregator {
     { asOf, trendWeeks = TREND_WEEKS }: Omit<AggregateOptions, 'retractions'>,
   ) {
     this.asOf = asOf;
+    this.population = new PopulationCount(week);
     this.weeks = [...previousWeeks(week, trendWeeks, policy.calendar.timeZone), week];
     this.trend = this.weeks.map(() => ({ met: 0, breached: 0 }));
   }
 
-  /** One ticket's audit, with the breaches of it that were alerted live and later retracted. */
-  add(audit: TicketAudit, retractions: readonly NoticeKey[] = []): void {
+  /**
+   * One ticket's audit, with the breaches of it that were alerted live and later retracted, and
+   * its history (for the population; without it the ticket is not counted there).
+   */
+  add(audit: TicketAudit, retractions: readonly NoticeKey[] = [], history?: readonly TicketEvent[]): void {
+    if (history) this.population.add(audit.ticketId, history);
     for (const n of retractions) {
       if (n.kind !== 'breach' || !within(n, this.week)) continue;
       this.retracted.total++;
@@ -355,6 +365,7 @@ export class WeekAggregator {
       }),
       obligations,
       open: this.open.sort(byDueTicket).map((o) => item(o, policy)),
+      population: this.population.result(),
     };
   }
 }

@@ -3,6 +3,7 @@
  * external fonts or images, so it reads the same in a browser and pasted into an email.
  */
 
+import { populationSummary } from '../engine/population';
 import { duration } from '../text/duration';
 import { counted, noun } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
@@ -184,6 +185,10 @@ ${groups('By agent', 'agent', r.byAgent)}
 ${r.breaches.length ? breachesByTicket(r) : '<p>None.</p>'}
 <h2>Open at the as-of (${r.open.length})</h2>
 ${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Severity', esc(o.severity ?? '–'))}${cell('Rule', esc(o.rule))}${cell('Where it stands', esc(o.explanation))}</tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
+<h2>Population</h2>
+<p>P0/P1 tickets opened in the week, and incidents raised in it: ${esc(populationSummary(r.population))}.</p>
+${r.population.withoutIncident.length ? `<p>P0/P1 tickets no incident names (${r.population.withoutIncident.length}): ${r.population.withoutIncident.map((t) => ticketLink(r, t)).join(', ')}</p>` : ''}
+${r.population.unknownTicket.length ? `<p>Incidents naming no known ticket (${r.population.unknownTicket.length}): ${r.population.unknownTicket.map((u) => `${esc(u.incident)} (${esc(u.ticketId)})`).join(', ')}</p>` : ''}
 ${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${ticketLink(r, f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}
 ${DEFINITIONS}
 </body>

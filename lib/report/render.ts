@@ -2,6 +2,7 @@
 
 import { stringify } from 'csv-stringify/sync';
 import { explain } from '../engine/explain';
+import { populationGaps, populationSummary } from '../engine/population';
 import type { Policy } from '../policy/schema';
 import { duration } from '../text/duration';
 import { counted } from '../text/plural';
@@ -46,6 +47,7 @@ export function reportJson(r: WeeklyReport): object {
     open: r.open.map((o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
     findings: r.findings,
     retracted: r.retracted,
+    population: r.population,
   };
 }
 
@@ -182,5 +184,11 @@ export function reportMarkdown(r: WeeklyReport): string {
     ...(r.findings.length
       ? ['## Findings (for review, not breaches)', '', ...r.findings.map((f) => `- ${f.ticketId}: ${f.message}`), '']
       : []),
+    '## Population (P0/P1 tickets opened in the week; incidents raised in it)',
+    '',
+    populationSummary(r.population),
+    '',
+    ...populationGaps(r.population).map((g) => `- ${g}`),
+    '',
   ].join('\n');
 }

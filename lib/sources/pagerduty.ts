@@ -56,7 +56,14 @@ export const pagerduty: Source<Translation> = {
         ],
       };
     }
-    const base = { id: `pagerduty:${id}#0`, ticketId, at, ...actorOf(m.users, idOf(event.agent)) };
+    const incident = idOf(data.id);
+    const base = {
+      id: `pagerduty:${id}#0`,
+      ticketId,
+      at,
+      ...actorOf(m.users, idOf(event.agent)),
+      ...(incident ? { incident: { system: 'pagerduty', id: incident } } : {}),
+    };
     if (PAGES.has(type)) out.events.push({ ...base, type: 'escalated', toTier: paging.tier, channel: paging.channel });
     else if (m.acknowledgementIsOwnership) out.events.push({ ...base, type: 'ownership.taken', tier: paging.tier });
     else out.ignored.push('acknowledgement: not counted as ownership (acknowledgementIsOwnership: false)');

@@ -167,6 +167,46 @@ describe('escalation-auditor audit', () => {
     expect(doc.duplicates).toBe(1);
   });
 
+  it('says whether the population is complete: P0/P1 tickets no incident names, incidents naming no known ticket', async () => {
+    const page = (id: string, ticketId: string, incident?: string) => ({
+      id,
+      ticketId,
+      type: 'escalated',
+      at: '2026-03-02T10:03:00Z',
+      toTier: 'L2',
+      channel: 'page',
+      ...(incident ? { incident: { system: 'pagerduty', id: incident } } : {}),
+    });
+    const events = file('population.jsonl', [
+      created('p1', 'T-PAGED', '2026-03-02T10:00:00Z'),
+      page('p2', 'T-PAGED', 'Q1'),
+      // paged, but through no incident tool (the page names none)
+      created('u1', 'T-UNPAGED', '2026-03-02T10:00:00Z', 'P0'),
+      page('u2', 'T-UNPAGED'),
+      // a P3 needs no incident; a P3 raised to P1 does
+      created('l1', 'T-LOW', '2026-03-02T10:00:00Z', 'P3'),
+      created('r1', 'T-RAISED', '2026-03-02T10:00:00Z', 'P3'),
+      { id: 'r2', ticketId: 'T-RAISED', type: 'severity.changed', at: '2026-03-02T11:00:00Z', severity: 'P1' },
+      // an incident naming a ticket the export does not have (a typo in the incident's title)
+      page('o1', 'ZD-99999', 'Q7'),
+    ]);
+    const json = await cli(['audit', '--events', events, '--as-of', '2026-03-02T12:00:00Z', '--format', 'json']);
+    expect(JSON.parse(json.stdout).population).toEqual({
+      severe: 3,
+      severeWithIncident: 1,
+      withoutIncident: ['T-RAISED', 'T-UNPAGED'],
+      unknownTicket: [{ incident: 'pagerduty:Q7', ticketId: 'ZD-99999' }],
+    });
+    const text = await cli(['audit', '--events', events, '--as-of', '2026-03-02T12:00:00Z']);
+    expect(text.stdout).toContain(
+      'POPULATION: 3 P0/P1 tickets, 1 named by an incident; 1 incident naming no known ticket\n' +
+        '  P0/P1 tickets no incident names (2): T-RAISED, T-UNPAGED\n' +
+        '  incidents naming no known ticket (1): pagerduty:Q7 (ZD-99999)',
+    );
+    const md = await cli(['audit', '--events', events, '--as-of', '2026-03-02T12:00:00Z', '--format', 'markdown']);
+    expect(md.stdout).toContain('## Population\n\n3 P0/P1 tickets, 1 named by an incident');
+  });
+
   it('has --help on every command', async () => {
     const root = await cli(['--help']);
     expect(root.code).toBe(0);

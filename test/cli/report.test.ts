@@ -33,6 +33,53 @@ describe('escalation-auditor report', () => {
     }
     expect(report.breaches).toHaveLength(audit.breaches.length);
     expect(report.findings.map((f: { ticketId: string }) => f.ticketId)).toEqual(['T-1008']);
+    // the population agrees too: every ticket of the example opens in the week
+    expect(report.population).toEqual(audit.population);
+  });
+
+  it('lists the population gaps of the week only: P0/P1 tickets opened in it no incident names, its incidents naming no known ticket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-population-'));
+    const file = join(dir, 'export.jsonl');
+    const created = (ticketId: string, at: string) =>
+      JSON.stringify({
+        id: `${ticketId}-c`,
+        ticketId,
+        type: 'ticket.created',
+        at,
+        severity: 'P1',
+        client: { id: 'c', tier: 'enterprise' },
+      });
+    const page = (ticketId: string, at: string, incident: string) =>
+      JSON.stringify({
+        id: `${ticketId}-${incident}`,
+        ticketId,
+        type: 'escalated',
+        at,
+        toTier: 'L2',
+        channel: 'page',
+        incident: { system: 'pagerduty', id: incident },
+      });
+    writeFileSync(
+      file,
+      `${[
+        created('T-LAST-WEEK', '2026-02-27T10:00:00Z'),
+        created('T-PAGED', '2026-03-03T10:00:00Z'),
+        page('T-PAGED', '2026-03-03T10:02:00Z', 'Q1'),
+        created('T-UNPAGED', '2026-03-03T11:00:00Z'),
+        page('ZD-404', '2026-03-04T09:00:00Z', 'Q9'),
+        page('ZD-405', '2026-02-26T09:00:00Z', 'Q8'),
+      ].join('\n')}\n`,
+    );
+    const json = JSON.parse((await cli(['report', '--week', '2026-W10', '--events', file, '--format', 'json'])).stdout);
+    expect(json.population).toEqual({
+      severe: 2,
+      severeWithIncident: 1,
+      withoutIncident: ['T-UNPAGED'],
+      unknownTicket: [{ incident: 'pagerduty:Q9', ticketId: 'ZD-404' }],
+    });
+    const html = (await cli(['report', '--week', '2026-W10', '--events', file, '--format', 'html'])).stdout;
+    expect(html).toContain('<h2>Population</h2>');
+    expect(html).toContain('Incidents naming no known ticket (1): pagerduty:Q9 (ZD-404)');
   });
 
   it('writes CSV, one row per obligation, into a folder', async () => {

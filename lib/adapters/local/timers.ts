@@ -37,6 +37,11 @@ export class LocalTimers implements Timers {
     return this.armed.size;
   }
 
+  /** Entries the heap holds: the armed timers and disarmed ones not yet dropped (bounded by compaction). */
+  get heapSize(): number {
+    return this.heap.length;
+  }
+
   async arm(timers: readonly Timer[]): Promise<void> {
     for (const t of timers) this.add(t);
     this.wake();
@@ -45,6 +50,16 @@ export class LocalTimers implements Timers {
   async disarm(timers: readonly Timer[]): Promise<void> {
     // lazy deletion: the heap entry is skipped when it comes up
     for (const t of timers) this.armed.delete(timerKey(t));
+    // ...but timers that move with every change of a busy ticket would pile up in the heap until
+    // their old times came (hours): past twice the armed ones, the heap is made again from them
+    if (this.heap.length > 2 * this.armed.size + 1_024) this.compact();
+  }
+
+  /** The heap holds only the armed timers again (a sorted array is a heap). */
+  private compact(): void {
+    const live = [...this.armed.values()].sort((a, b) => a.fireAt - b.fireAt);
+    this.heap.length = 0;
+    for (const t of live) this.heap.push(t);
   }
 
   private add(t: Timer): void {

@@ -45,4 +45,30 @@ describe('in-process timers', () => {
     expect(fired).toEqual(['incident-form', 'l2-paged']);
     expect(attempts).toBe(2);
   });
+
+  it('keeps its heap bounded by the armed timers when a busy ticket moves its timers on every change', async () => {
+    const fired: number[] = [];
+    const timers = new LocalTimers(async (t) => {
+      fired.push(t.fireAt);
+    });
+    const far = Date.now() + 3_600_000;
+    let current = timer('client-update', far);
+    await timers.arm([current]);
+    for (let i = 1; i <= 20_000; i++) {
+      const moved = timer('client-update', far + i);
+      await timers.disarm([current]);
+      await timers.arm([moved]);
+      current = moved;
+    }
+    expect(timers.size).toBe(1);
+    expect(timers.heapSize).toBeLessThanOrEqual(2 * timers.size + 1_025);
+    // and what is armed still fires, once
+    await timers.disarm([current]);
+    const soon = timer('client-update', Date.now() + 20);
+    await timers.arm([soon]);
+    await until(() => fired.length >= 1);
+    await sleep(50);
+    timers.stop();
+    expect(fired).toEqual([soon.fireAt]);
+  });
 });

@@ -102,6 +102,7 @@ describe('the example mapping: Opsgenie', () => {
         at: new Date(NOW).toISOString(),
         toTier: 'L2',
         channel: 'page',
+        incident: { system: 'opsgenie', id: '7d1f0b7c-2a4e-4c55-9d8e-3b8f3c1d0a11' },
       },
     ]);
     const acknowledged = await translate('custom:opsgenie', opsgenie('Acknowledge'));

@@ -356,7 +356,14 @@ describe('jira translation', () => {
 describe('pagerduty translation', () => {
   it('a trigger or escalation pages the tier behind the escalation policy', () => {
     expect(brief(translate('pagerduty', pagerDutyEvent('incident.triggered')).events)).toEqual([
-      { type: 'escalated', toTier: 'L2', channel: 'page', actor: { id: 'PXRUEF2' } },
+      {
+        type: 'escalated',
+        toTier: 'L2',
+        channel: 'page',
+        actor: { id: 'PXRUEF2' },
+        // the incident it comes from, for the population check
+        incident: { system: 'pagerduty', id: expect.any(String) },
+      },
     ]);
     const l3 = translate('pagerduty', pagerDutyEvent('incident.escalated', { escalation_policy: { id: 'PL3' } }));
     expect(l3.events[0]).toMatchObject({
