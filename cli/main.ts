@@ -1,5 +1,5 @@
 /** The `escalation-auditor` command line. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_BODY } from '../lib/app/limits';
 import { SOURCE_NAMES } from '../lib/sources/names';
 import { FORMATS, REPORT_FORMATS, UsageError } from './options';
@@ -163,6 +163,44 @@ Examples:
     .action(async (opts) => {
       const { sendCommand } = await import('./send');
       process.exitCode = await sendCommand(opts);
+    });
+
+  cli
+    .command('import')
+    .description(
+      "A vendor's history for a time range, through the same translation and mapping as its webhooks, into an export or the store.",
+    )
+    .addArgument(new Argument('<vendor>', 'whose history').choices(['pagerduty']))
+    .requiredOption('--since <time>', 'from this RFC 3339 time')
+    .option('--until <time>', 'to this time (default: now)')
+    .option(
+      '--mapping <file>',
+      'the mapping file (which escalation policies page which tier, how incidents name tickets)',
+    )
+    .option('--out <file>', 'write canonical JSON Lines here (an export for audit and report)')
+    .option('--data <dir>', 'or append to the embedded store in this folder (stop serve first)')
+    .option('--url <url>', "the vendor's API (default: https://api.pagerduty.com)")
+    .option(
+      '--credentials <file>',
+      'a JSON or YAML file with { token } (default: the PAGERDUTY_TOKEN environment variable)',
+    )
+    .option('--state <file>', 'where the cursor is kept to resume (default: next to --out, or in --data)')
+    .option('--no-progress', 'no progress line on a terminal')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Credentials come from a file or the environment, never from the command line. Rate limits (429)
+are waited out as the vendor asks; server errors are retried with backoff. An interrupted import
+resumes from its state file when run again with the same vendor and range.
+
+Examples:
+  PAGERDUTY_TOKEN=... escalation-auditor import pagerduty --since 2026-02-01T00:00:00Z \\
+    --mapping examples/mapping.yaml --out pagerduty-february.jsonl`,
+    )
+    .action(async (vendor, opts) => {
+      const { importCommand } = await import('./import');
+      process.exitCode = await importCommand(vendor, opts);
     });
 
   cli

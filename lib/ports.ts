@@ -4,7 +4,7 @@
  */
 import type { CanonicalEvent, Severity } from './events/schema';
 import type { RuleId } from './policy/schema';
-import type { SourceId } from './sources/types';
+import type { SourceId, SourceName } from './sources/types';
 
 /** What appending an event did: new, an identical redelivery, or a different event under a known id. */
 export type AppendOutcome = 'added' | 'duplicate' | 'conflict';
@@ -161,4 +161,22 @@ export interface Alerts {
 export interface ReportSink {
   /** Stores one file of a report; returns a link a manager can open. */
   put(name: string, contentType: string, body: string): Promise<string>;
+}
+
+/**
+ * A vendor's history, page by page, as payloads shaped like its webhooks (so that one translation
+ * per vendor serves both), resumable: each page carries the cursor to ask for the next one with.
+ */
+export interface HistorySource {
+  /** Whose translation applies. */
+  readonly source: SourceName;
+  pages(cursor: string | undefined): AsyncIterable<HistoryPage>;
+}
+
+export interface HistoryPage {
+  readonly payloads: readonly unknown[];
+  /** Where the next page starts: saved once this page's events are written, to resume from. */
+  readonly cursor: string;
+  /** Where the import stands, in the vendor's words (for progress), e.g. the day being read. */
+  readonly position: string;
 }

@@ -3,7 +3,9 @@
  * `incident.reassigned` (a page to the tier behind the escalation policy or service) and
  * `incident.acknowledged` (that tier taking ownership). The incident names its helpdesk ticket.
  * Signature: `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>…]` (several during secret rotation);
- * accepted when any matches. PagerDuty signs no timestamp; `event.id` makes the ids.
+ * accepted when any matches. PagerDuty signs no timestamp. An event's id is its incident, type
+ * and time to the second (`pagerduty:<incident>:<type>:<time>`): the import from the REST API's log
+ * entries (lib/adapters/vendors/pagerduty.ts) makes the same ids, so the two paths dedupe.
  */
 import type { PagerDutyMapping } from './mapping';
 import { anyMatch, hmac } from './signature';
@@ -58,7 +60,8 @@ export const pagerduty: Source<Translation> = {
     }
     const incident = idOf(data.id);
     const base = {
-      id: `pagerduty:${id}#0`,
+      // the same id whether the event comes by webhook or by import (its log entry's time)
+      id: incident ? `pagerduty:${incident}:${type}:${toSecond(at)}` : `pagerduty:${id}#0`,
       ticketId,
       at,
       ...actorOf(m.users, idOf(event.agent)),
@@ -75,4 +78,10 @@ function linkedTicket(m: PagerDutyMapping, data: Record<string, unknown>): strin
   const text = data[m.ticketLink.field];
   if (typeof text !== 'string') return undefined;
   return new RegExp(m.ticketLink.pattern).exec(text)?.[1];
+}
+
+/** An RFC 3339 time to the second, in UTC (the webhook has milliseconds, the log entry not always). */
+function toSecond(at: string): string {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }

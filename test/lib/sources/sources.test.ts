@@ -367,7 +367,7 @@ describe('pagerduty translation', () => {
     ]);
     const l3 = translate('pagerduty', pagerDutyEvent('incident.escalated', { escalation_policy: { id: 'PL3' } }));
     expect(l3.events[0]).toMatchObject({
-      id: 'pagerduty:01GI0JWUU28G8XE5M6IIT4BZ39#0',
+      id: 'pagerduty:Q3B15VLMF3ASBD:incident.escalated:2026-03-02T10:03:00Z',
       ticketId: 'ZD-5158',
       at: '2026-03-02T10:03:00.642Z',
       toTier: 'L3',

@@ -1,0 +1,158 @@
+/**
+ * `escalation-auditor import pagerduty` as a user runs it, against a local server answering like
+ * PagerDuty's REST API: pagination, a 429 and a 500 on the way, an interrupted run resumed, ids
+ * that agree with the webhook's, and the store as the target.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMappingFile } from '../../cli/config';
+import { SOURCES } from '../../lib/sources';
+import { type FakePagerDuty, fakePagerDuty, logEntries, TOKEN } from '../support/pagerduty-api';
+import { pagerDutyEvent } from '../support/webhooks';
+
+const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
+const MAPPING = join(import.meta.dirname, '../../examples/mapping.yaml');
+const START = Date.parse('2026-03-02T00:00:00Z');
+const entries = logEntries(START, 3, 50);
+let pd: FakePagerDuty;
+beforeAll(async () => {
+  pd = await fakePagerDuty(entries);
+});
+afterAll(() => pd.close());
+
+const cli = (args: string[], env: Record<string, string> = { PAGERDUTY_TOKEN: TOKEN }) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => resolve({ code: (err?.code as number) ?? 0, stdout, stderr }),
+    ),
+  );
+const range = ['--since', '2026-03-02T00:00:00Z', '--until', '2026-03-05T00:00:00Z'];
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; type: string; ticketId: string; incident?: { id: string } });
+
+describe('escalation-auditor import pagerduty', () => {
+  it('pages through the log entries, waits out a 429, retries a 500, and writes each page and action once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-import-'));
+    const out = join(dir, 'pd.jsonl');
+    pd.requests.length = 0;
+    pd.rateLimit(1, 1);
+    pd.fail(1);
+    const r = await cli([
+      'import',
+      'pagerduty',
+      ...range,
+      '--mapping',
+      MAPPING,
+      '--url',
+      pd.url,
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    // 150 incidents: a trigger (a page to L2) and an acknowledgement (L2 taking ownership) each
+    expect(summary).toMatchObject({ pages: 6, records: 300, events: 300, unmapped: 0 });
+    const events = lines(out);
+    expect(events).toHaveLength(300);
+    expect(new Set(events.map((e) => e.id)).size).toBe(300);
+    expect(events.filter((e) => e.type === 'escalated')).toHaveLength(150);
+    expect(events.filter((e) => e.type === 'ownership.taken')).toHaveLength(150);
+    expect(events[0]).toMatchObject({ ticketId: 'ZD-1000', incident: { system: 'pagerduty', id: 'Q000000' } });
+    // one 429, one 500, then the six pages (two a day)
+    expect(pd.requests.map((q) => q.status)).toEqual([429, 500, 200, 200, 200, 200, 200, 200]);
+    // run again: done already, nothing fetched
+    const again = await cli(['import', 'pagerduty', ...range, '--mapping', MAPPING, '--url', pd.url, '--out', out]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already done/);
+    expect(pd.requests).toHaveLength(8);
+  });
+
+  it('an import interrupted in the middle resumes from its last page, fetching and writing nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-import-'));
+    const out = join(dir, 'pd.jsonl');
+    pd.requests.length = 0;
+    // the second day's second page is refused (a token revoked mid-import)
+    pd.refuse((q) => q.since.startsWith('2026-03-03') && q.offset === 100);
+    const args = ['import', 'pagerduty', ...range, '--mapping', MAPPING, '--url', pd.url, '--out', out];
+    const first = await cli(args);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/the import stopped: GET .*log_entries.*: 401 \(check the credentials/);
+    expect(first.stderr).toMatch(/run the same command again to resume/);
+    // the first day, and the second day's first page
+    const relevant = (e: { type: string }) => e.type === 'trigger_log_entry' || e.type === 'acknowledge_log_entry';
+    const day = (d: string) => entries.filter((e) => e.created_at.startsWith(d));
+    const written = day('2026-03-02').filter(relevant).length + day('2026-03-03').slice(0, 100).filter(relevant).length;
+    expect(lines(out)).toHaveLength(written);
+    expect(existsSync(`${out}.import-state.json`)).toBe(true);
+    pd.refuse(undefined);
+    const second = await cli(args);
+    expect(second.code).toBe(0);
+    const events = lines(out);
+    expect(events).toHaveLength(300);
+    expect(new Set(events.map((e) => e.id)).size).toBe(300);
+    // the pages already written were not asked for again
+    const asked = pd.requests.filter((q) => q.status === 200).map((q) => `${q.since.slice(0, 10)}+${q.offset}`);
+    expect(asked).toEqual([
+      '2026-03-02+0',
+      '2026-03-02+100',
+      '2026-03-03+0',
+      '2026-03-03+100',
+      '2026-03-04+0',
+      '2026-03-04+100',
+    ]);
+  });
+
+  it('gives an imported action the id its webhook gives it, so the two are one event', async () => {
+    const mapping = await loadMappingFile(MAPPING);
+    const trigger = entries.find((e) => e.type === 'trigger_log_entry') as (typeof entries)[number];
+    // the webhook PagerDuty sent for that trigger: its own event id, the time with milliseconds
+    const webhook = pagerDutyEvent('incident.triggered', { ...trigger.incident }, '01HZZZZZZZZZZZZZZZZZZZZZZZ') as {
+      event: Record<string, unknown>;
+    };
+    webhook.event.occurred_at = trigger.created_at.replace('Z', '.418Z');
+    const translated = SOURCES.pagerduty.translate(
+      webhook,
+      { headers: {}, body: Buffer.alloc(0), receivedAt: Date.now() },
+      mapping,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'ea-import-'));
+    const out = join(dir, 'pd.jsonl');
+    await cli(['import', 'pagerduty', ...range, '--mapping', MAPPING, '--url', pd.url, '--out', out]);
+    const imported = lines(out).find((e) => e.type === 'escalated' && e.incident?.id === trigger.incident.id);
+    expect((translated.events[0] as { id: string }).id).toBe(imported?.id);
+  });
+
+  it('imports into the store, where the report lists the incidents whose tickets it does not know', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'ea-import-data-'));
+    const r = await cli(['import', 'pagerduty', ...range, '--mapping', MAPPING, '--url', pd.url, '--data', data]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/imported 300 events from 300 pagerduty records \(6 pages\) into the store/);
+    const report = await cli(['report', '--data', data, '--week', '2026-W10', '--format', 'json']);
+    const population = JSON.parse(report.stdout).population;
+    // only the incidents were imported, not the helpdesk's tickets: each names an unknown ticket
+    expect(population.unknownTicket).toHaveLength(150);
+    expect(population.unknownTicket[0]).toEqual({ incident: 'pagerduty:Q000000', ticketId: 'ZD-1000' });
+  });
+
+  it('says what is missing: credentials, a target, a mapping', async () => {
+    const base = ['import', 'pagerduty', ...range, '--url', pd.url];
+    expect((await cli([...base, '--mapping', MAPPING, '--out', '/tmp/x.jsonl'], {})).stderr).toMatch(
+      /no PagerDuty credentials: set PAGERDUTY_TOKEN/,
+    );
+    expect((await cli([...base, '--mapping', MAPPING])).stderr).toMatch(/pass one of --out FILE/);
+    expect((await cli([...base, '--out', '/tmp/x.jsonl'])).stderr).toMatch(/the mapping has no pagerduty section/);
+  });
+});
