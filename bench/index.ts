@@ -2,6 +2,7 @@
 import { benchAudit, benchAuditHeavy } from './audit';
 import { benchAws } from './aws';
 import { benchFunctions } from './functions';
+import { benchImport } from './import';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
 import { benchHistory, benchSoak } from './soak';
@@ -23,6 +24,7 @@ const all: Record<string, () => Promise<void>> = {
   soak: () => benchSoak(),
   aws: () => benchAws(),
   history: () => benchHistory(),
+  import: () => benchImport(),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();

@@ -47,7 +47,7 @@ interface State {
 }
 
 /** The vendor's credentials: a file (JSON or YAML) or the environment, never the command line. */
-async function credentials(vendor: ImportVendor, file: string | undefined): Promise<{ token: string }> {
+export async function credentials(vendor: ImportVendor, file: string | undefined): Promise<{ token: string }> {
   if (file) {
     let parsed: unknown;
     try {
@@ -131,7 +131,8 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   });
   const local = opts.data ? await openLocalStore(opts.data, 'import') : undefined;
   const file = opts.out ? await fileSink(opts.out, state?.cursor !== undefined) : undefined;
-  const sink = file ?? (local ? storeSink(local.store) : undefined);
+  const store = local?.store;
+  const sink = file ?? (store ? storeSink(store, (ids) => store.flagChanged(ids, Date.now())) : undefined);
   if (!sink) throw new UsageError('pass one of --out FILE or --data DIR');
   const started = performance.now();
   let summary: ImportSummary;

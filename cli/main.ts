@@ -75,10 +75,22 @@ Examples:
       '--read-token <file>',
       'bearer token file for GET /tickets, /unmapped and the details of /healthz (required off loopback)',
     )
+    .addOption(
+      new Option(
+        '--reconcile-every <duration>',
+        "pull PagerDuty's changes this often (e.g. 15m) and store what no webhook delivered",
+      ).argParser(duration),
+    )
+    .option('--pagerduty-url <url>', "PagerDuty's API for --reconcile-every (default: https://api.pagerduty.com)")
+    .option(
+      '--pagerduty-credentials <file>',
+      'a JSON or YAML file with { token } for --reconcile-every (default: the PAGERDUTY_TOKEN environment variable)',
+    )
     .addHelpText(
       'after',
       `
-Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, GET /tickets/{id}, GET /unmapped, GET /healthz.
+Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, POST /webhooks/custom/{name} (the mapping's
+custom sources), GET /tickets/{id}, GET /unmapped, GET /healthz.
 Breaches, retractions and warnings are printed here and appended to the alerts file.
 Stop it with Ctrl-C.`,
     )
@@ -238,6 +250,13 @@ refused and named (exit status 2), so a typo never silently keeps the default.`,
     for (const option of command.options) if (option.mandatory) option.description = `(required) ${option.description}`;
   }
   return cli;
+}
+
+/** `30s`, `15m`, `2h`: milliseconds, at least a second. */
+function duration(v: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(v.trim());
+  if (!m || Number(m[1]) === 0) throw new InvalidArgumentError('expected a duration such as 30s, 15m or 2h');
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
 }
 
 function integer(min: number, max: number) {

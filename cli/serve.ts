@@ -1,4 +1,5 @@
 /** `escalation-auditor serve`: the webhook and ticket API, timers and alerts on the embedded store. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BackingOff, LocalAlerts } from '../lib/adapters/local/alerts';
@@ -6,7 +7,9 @@ import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
+import { PAGERDUTY_API, pagerDutyHistory } from '../lib/adapters/vendors/pagerduty';
 import { createApi } from '../lib/app/http';
+import { importHistory, storeSink } from '../lib/app/import';
 import type { TranslatorFailure } from '../lib/app/ingest';
 import { check, type LiveDeps } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
@@ -17,7 +20,9 @@ import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadReadToken, loadSecretsFile, type Secrets } from './config';
+import { credentials } from './import';
 import { openLocalStore } from './local';
+import { UsageError } from './options';
 
 /**
  * The reconcile backlog serve lets build up before it answers webhooks 503 with Retry-After:
@@ -25,8 +30,6 @@ import { openLocalStore } from './local';
  * the store, so what waits survives a stop.
  */
 const BACKLOG_LIMIT = 10_000;
-
-import { UsageError } from './options';
 
 export interface ServeOptions {
   port: number;
@@ -45,6 +48,10 @@ export interface ServeOptions {
   reports?: string;
   /** A file holding the bearer token the read routes require (required off loopback). */
   readToken?: string;
+  /** Pull PagerDuty's changes this often (ms) and store what no webhook delivered. */
+  reconcileEvery?: number;
+  pagerdutyUrl?: string;
+  pagerdutyCredentials?: string;
 }
 
 export interface Serving {
@@ -129,6 +136,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   );
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const repair = { runs: 0, failures: 0, recovered: 0, until: undefined as string | undefined };
   const stats = () => ({
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
@@ -136,6 +144,17 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     unreadableEvents: unreadable.size,
     translatorFailures,
     reconciling: queue.size,
+    ...(opts.reconcileEvery
+      ? {
+          reconciliation: {
+            everySeconds: opts.reconcileEvery / 1000,
+            runs: repair.runs,
+            failures: repair.failures,
+            recoveredByReconciliation: repair.recovered,
+            pulledUntil: repair.until,
+          },
+        }
+      : {}),
     eventLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     // the whole process: the HTTP server, the embedded engine's thread and the garbage collector
     cpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage()),
@@ -199,6 +218,45 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   }, SWEEP_EVERY_MS);
   sweeping.unref();
 
+  // missed webhooks repaired: PagerDuty's changes since the last pull, through the webhook's own
+  // translation; what no webhook delivered is stored, counted and reconciled (lib/app/import.ts)
+  let repairing: NodeJS.Timeout | undefined;
+  if (opts.reconcileEvery) {
+    const every = opts.reconcileEvery;
+    const { token } = await credentials('pagerduty', opts.pagerdutyCredentials);
+    const cursorFile = data ? join(data, 'reconcile-pagerduty.json') : undefined;
+    // the first pull looks back a day (webhooks missed before serve ran), then each from the last
+    let since = Date.now() - Math.max(2 * every, 86_400_000);
+    if (cursorFile && existsSync(cursorFile)) since = Date.parse(JSON.parse(readFileSync(cursorFile, 'utf8')).until);
+    const pull = async () => {
+      // a minute behind now: what the vendor is still writing is left for the next pull
+      const until = Date.now() - 60_000;
+      if (until <= since) return;
+      repair.runs++;
+      try {
+        await importHistory(
+          pagerDutyHistory({ url: opts.pagerdutyUrl ?? PAGERDUTY_API, token, since, until }),
+          mapping,
+          storeSink(store, changed, (n) => {
+            repair.recovered += n;
+          }),
+        );
+        since = until;
+        repair.until = new Date(until).toISOString();
+        if (cursorFile) writeFileSync(cursorFile, `${JSON.stringify({ until: repair.until })}\n`);
+      } catch (err) {
+        repair.failures++;
+        log(`reconciliation with PagerDuty failed (tried again in ${every / 1000} s): ${(err as Error).message}`);
+      }
+    };
+    const next = () => {
+      repairing = setTimeout(() => void pull().finally(next), every);
+      repairing.unref();
+    };
+    // the first pull one period after the start, then one period after each pull ends
+    next();
+  }
+
   // the weekly report, Monday 00:05 in the policy's time zone, into the reports folder
   const reports = new ReportFolder(opts.reports ?? join(data ?? '.', 'reports'));
   const zone = policy.calendar.timeZone;
@@ -228,7 +286,12 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
         : `  secrets: the development secret "${DEV_SECRET}" for every source (pass --secrets FILE for real ones)`,
       `  weekly report: Mondays 00:05 ${zone}, into ${opts.reports ?? join(data ?? '.', 'reports')}`,
       `  alerts: this console${alertsFile ? `, ${alertsFile}` : ''}${opts.alertsWebhook ? `, ${opts.alertsWebhook}` : ''}; deadlines judged ${opts.grace} s after they pass`,
-      `  POST ${server.url}/webhooks/{${SOURCE_NAMES.join('|')}}   GET ${server.url}/tickets/{id}   GET ${server.url}/healthz`,
+      ...(opts.reconcileEvery
+        ? [
+            `  reconciliation: PagerDuty's changes pulled every ${opts.reconcileEvery / 1000} s; what no webhook delivered is stored`,
+          ]
+        : []),
+      `  POST ${server.url}/webhooks/{${SOURCE_NAMES.join('|')}} and /webhooks/custom/{name}   GET ${server.url}/tickets/{id}   GET ${server.url}/healthz`,
       '',
     ].join('\n'),
   );
@@ -238,6 +301,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     close: async () => {
       clearTimeout(weekly);
       clearInterval(sweeping);
+      clearTimeout(repairing);
       await server.close();
       // what still waits stays flagged in the store: the next start reconciles it
       await queue.stop();

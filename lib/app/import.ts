@@ -74,15 +74,23 @@ export async function importHistory(
 }
 
 /**
- * The store as an import's sink: appended once per id, and each ticket flagged changed, so that
- * `serve` reconciles the imported tickets when it starts (arming timers for what is still open;
- * breaches older than the alert horizon are audited and reported, never paged).
+ * The store as an import's sink: appended once per id; the tickets that gained events are told to
+ * `changed` (the import command flags them, so that `serve` reconciles them when it starts;
+ * `serve`'s periodic repair flags and queues them), and their count to `added`: events no webhook
+ * had delivered.
  */
-export function storeSink(store: Store, now: () => number = Date.now): ImportSink {
+export function storeSink(
+  store: Store,
+  changed: (ticketIds: readonly string[]) => Promise<void>,
+  added: (events: number) => void = () => {},
+): ImportSink {
   return {
     async write(events) {
-      await store.append(events);
-      await store.flagChanged([...new Set(events.map((e) => e.ticketId))], now());
+      const outcomes = await store.append(events);
+      const fresh = events.filter((_, i) => outcomes[i] === 'added');
+      if (fresh.length === 0) return;
+      added(fresh.length);
+      await changed([...new Set(fresh.map((e) => e.ticketId))]);
     },
   };
 }

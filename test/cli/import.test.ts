@@ -4,14 +4,15 @@
  * that agree with the webhook's, and the store as the target.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../cli/config';
 import { SOURCES } from '../../lib/sources';
-import { type FakePagerDuty, fakePagerDuty, logEntries, TOKEN } from '../support/pagerduty-api';
-import { pagerDutyEvent } from '../support/webhooks';
+import { serve } from '../support/cli';
+import { type FakePagerDuty, fakePagerDuty, type LogEntry, logEntries, TOKEN } from '../support/pagerduty-api';
+import { pagerDutyEvent, signed } from '../support/webhooks';
 
 const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
 const MAPPING = join(import.meta.dirname, '../../examples/mapping.yaml');
@@ -155,4 +156,75 @@ describe('escalation-auditor import pagerduty', () => {
     expect((await cli([...base, '--mapping', MAPPING])).stderr).toMatch(/pass one of --out FILE/);
     expect((await cli([...base, '--out', '/tmp/x.jsonl'])).stderr).toMatch(/the mapping has no pagerduty section/);
   });
+});
+
+describe('serve --reconcile-every', () => {
+  it('stores what PagerDuty has and no webhook delivered, counts it, and leaves what was delivered alone', async () => {
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const incident = {
+      id: 'QREPAIR1',
+      type: 'incident',
+      title: 'ZD-7001 Checkout down',
+      escalation_policy: { id: 'P1EUYO0', type: 'escalation_policy_reference' },
+      service: { id: 'PLVTM9H', type: 'service_reference' },
+    };
+    const agent = { id: 'PXRUEF2', type: 'user_reference', summary: 'On-call L2' };
+    const entries: LogEntry[] = [
+      { id: 'R1', type: 'trigger_log_entry', created_at: minutesAgo(10), agent, incident },
+      { id: 'R2', type: 'acknowledge_log_entry', created_at: minutesAgo(8), agent, incident },
+    ];
+    const live = await fakePagerDuty(entries);
+    const dir = mkdtempSync(join(tmpdir(), 'ea-repair-'));
+    const credentials = join(dir, 'pagerduty.yaml');
+    writeFileSync(credentials, `token: ${TOKEN}\n`);
+    try {
+      const s = await serve([
+        '--memory',
+        '--mapping',
+        MAPPING,
+        '--reconcile-every',
+        '2s',
+        '--pagerduty-url',
+        live.url,
+        '--pagerduty-credentials',
+        credentials,
+      ]);
+      // the helpdesk's webhooks arrived; of PagerDuty's, only the acknowledgement did
+      const post = async (source: 'canonical' | 'pagerduty', payload: unknown) => {
+        const r = signed(source, payload, { secret: 'escalation-auditor-dev-secret' });
+        return (await fetch(`${s.url}/webhooks/${source}`, { method: 'POST', headers: r.headers, body: r.body }))
+          .status;
+      };
+      expect(
+        await post('canonical', {
+          id: 'zd-created',
+          ticketId: 'ZD-7001',
+          type: 'ticket.created',
+          at: minutesAgo(12),
+          severity: 'P1',
+          client: { id: 'acme', tier: 'enterprise' },
+        }),
+      ).toBe(200);
+      const ack = pagerDutyEvent('incident.acknowledged', incident, '01HACKACKACKACKACKACKACKAC') as {
+        event: Record<string, unknown>;
+      };
+      ack.event.occurred_at = (entries[1] as LogEntry).created_at.replace('Z', '.250Z');
+      expect(await post('pagerduty', ack)).toBe(200);
+      let health: { reconciliation?: { runs: number; recoveredByReconciliation: number } } = {};
+      for (const start = Date.now(); Date.now() - start < 20_000; ) {
+        health = (await (await fetch(`${s.url}/healthz`)).json()) as typeof health;
+        if ((health.reconciliation?.runs ?? 0) >= 2) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // the page no webhook brought is recovered, once however often the pull runs
+      expect(health.reconciliation).toMatchObject({ recoveredByReconciliation: 1 });
+      const view = (await (await fetch(`${s.url}/tickets/ZD-7001`)).json()) as {
+        history: { id: string; type: string }[];
+      };
+      expect(view.history.map((e) => e.type)).toEqual(['ticket.created', 'escalated', 'ownership.taken']);
+      s.child.kill('SIGTERM');
+    } finally {
+      await live.close();
+    }
+  }, 40_000);
 });
