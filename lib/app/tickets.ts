@@ -27,25 +27,13 @@ export interface Unreadable {
 }
 
 /**
- * Each stored event's parse, kept as long as the event object lives: a store that hands out the
- * same objects again (serve's sole-writer cache) has a long ticket parsed once, not on every
- * reconcile (validation is most of a reconcile's cost past a few hundred events). Events are
- * never mutated once stored.
- */
-const parsed = new WeakMap<CanonicalEvent, ReturnType<typeof parseEvent>>();
-
-/**
  * Stored events in the engine's compact form (they were validated on the way in). One that no
  * longer parses is left out of the engine's view and told to `unreadable`, never dropped unsaid.
  */
 export function compact(stored: readonly CanonicalEvent[], unreadable?: (u: Unreadable) => void): TicketEvent[] {
   const events: TicketEvent[] = [];
   for (const e of stored) {
-    let r = parsed.get(e);
-    if (!r) {
-      r = parseEvent(e);
-      if (typeof e === 'object' && e !== null) parsed.set(e, r);
-    }
+    const r = parseEvent(e);
     if (r.ok) events.push(r.event);
     else unreadable?.({ ticketId: String(e.ticketId), id: String(e.id), error: r.error });
   }

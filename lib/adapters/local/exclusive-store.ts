@@ -84,7 +84,8 @@ export class ExclusiveStore implements Store {
 
   constructor(
     private readonly inner: ExclusiveBackend,
-    private readonly maxTickets = 50_000,
+    // about 6 KB a ticket with its events, timers and notices: some 150 MB, within serve's 1.5 GB
+    private readonly maxTickets = 25_000,
   ) {}
 
   /** How many tickets are held in memory (for /healthz). */
