@@ -79,7 +79,7 @@ beforeAll(async () => {
     new PutParameterCommand({
       Name: stack.environmentOf(NAMES.ingest).SECRETS_PARAMETER,
       Type: 'SecureString',
-      Value: JSON.stringify({ canonical: SECRET }),
+      Value: JSON.stringify({ canonical: SECRET, custom: { opsgenie: 'og-token' } }),
     }),
   );
   // what on-call and the managers would receive: a queue subscribed to each topic
@@ -322,6 +322,24 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
     const over = await post(events, MAX_BODY + 1);
     expect(over.statusCode).toBe(413);
     expect(JSON.parse(over.body).reason).toMatch(/exceeds 262144 bytes/);
+    await drain(changesUrl, true);
+  }, 60_000);
+
+  it("takes a custom source's webhook at /webhooks/custom/{name}, with the token from the SSM parameter", async () => {
+    const body = JSON.stringify({
+      action: 'Create',
+      alert: { alertId: `${form}-alert-1`, alias: `${form}-late`, createdAt: Date.now() - 60_000, username: 'ana' },
+    });
+    const answer = async (token: string) =>
+      (
+        await fns.ingest.invoke<{ statusCode: number; body: string }>(
+          httpApiEvent('POST', '/webhooks/custom/opsgenie', body, { authorization: `Bearer ${token}` }),
+        )
+      ).result;
+    const ok = await answer('og-token');
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ accepted: 1, unmapped: [] });
+    expect((await answer('guess')).statusCode).toBe(401);
     await drain(changesUrl, true);
   }, 60_000);
 
