@@ -47,7 +47,11 @@ interface State {
 }
 
 /** The vendor's credentials: a file (JSON or YAML) or the environment, never the command line. */
-export async function credentials(vendor: ImportVendor, file: string | undefined): Promise<{ token: string }> {
+export async function credentials(
+  vendor: ImportVendor,
+  file: string | undefined,
+  option = '--credentials',
+): Promise<{ token: string }> {
   if (file) {
     let parsed: unknown;
     try {
@@ -65,7 +69,7 @@ export async function credentials(vendor: ImportVendor, file: string | undefined
   const token = process.env.PAGERDUTY_TOKEN;
   if (!token)
     throw new UsageError(
-      'no PagerDuty credentials: set PAGERDUTY_TOKEN (a REST API key, read-only is enough) or pass --credentials FILE',
+      `no PagerDuty credentials: set PAGERDUTY_TOKEN (a REST API key, read-only is enough) or pass ${option} FILE`,
     );
   return { token };
 }

@@ -70,6 +70,14 @@ export function isLoopback(host: string): boolean {
 export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
+  // read before anything opens: a missing token is a usage error, not a half-started service
+  const pagerduty = opts.reconcileEvery
+    ? await credentials('pagerduty', opts.pagerdutyCredentials, '--pagerduty-credentials')
+    : undefined;
+  if (opts.reconcileEvery && !mapping.pagerduty)
+    throw new UsageError(
+      '--reconcile-every pulls from PagerDuty, and the mapping has no pagerduty section (see examples/mapping.yaml); pass --mapping FILE',
+    );
   if (!opts.secrets && !isLoopback(opts.host)) {
     // the development secret is published: anyone who can reach the port could post events
     throw new UsageError(
@@ -221,9 +229,9 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   // missed webhooks repaired: PagerDuty's changes since the last pull, through the webhook's own
   // translation; what no webhook delivered is stored, counted and reconciled (lib/app/import.ts)
   let repairing: NodeJS.Timeout | undefined;
-  if (opts.reconcileEvery) {
+  if (opts.reconcileEvery && pagerduty) {
     const every = opts.reconcileEvery;
-    const { token } = await credentials('pagerduty', opts.pagerdutyCredentials);
+    const { token } = pagerduty;
     const cursorFile = data ? join(data, 'reconcile-pagerduty.json') : undefined;
     // the first pull looks back a day (webhooks missed before serve ran), then each from the last
     let since = Date.now() - Math.max(2 * every, 86_400_000);
