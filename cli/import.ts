@@ -10,6 +10,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VendorError } from '../lib/adapters/vendors/fetch';
 import { PAGERDUTY_API, pagerDutyHistory } from '../lib/adapters/vendors/pagerduty';
+import { zendeskHistory } from '../lib/adapters/vendors/zendesk';
 import { type ImportSink, type ImportSummary, importHistory, storeSink } from '../lib/app/import';
 import type { CanonicalEvent } from '../lib/events/schema';
 import type { HistorySource } from '../lib/ports';
@@ -21,7 +22,7 @@ import { openLocalStore } from './local';
 import { UsageError } from './options';
 import { count, Progress } from './progress';
 
-export const IMPORT_VENDORS = ['pagerduty'] as const;
+export const IMPORT_VENDORS = ['pagerduty', 'zendesk'] as const;
 export type ImportVendor = (typeof IMPORT_VENDORS)[number];
 
 export interface ImportCommandOptions {
@@ -46,32 +47,52 @@ interface State {
   readonly done?: boolean;
 }
 
+/** What each vendor's API takes, and where it is read from when no file is given. */
+const VENDORS = {
+  pagerduty: {
+    name: 'PagerDuty',
+    fields: ['token'],
+    env: { token: 'PAGERDUTY_TOKEN' },
+    what: 'a REST API key, read-only is enough',
+  },
+  zendesk: {
+    name: 'Zendesk',
+    fields: ['email', 'token'],
+    env: { email: 'ZENDESK_EMAIL', token: 'ZENDESK_TOKEN' },
+    what: 'an agent or admin e-mail and an API token',
+  },
+} as const;
+
+export interface Credentials {
+  readonly token: string;
+  readonly email?: string;
+}
+
 /** The vendor's credentials: a file (JSON or YAML) or the environment, never the command line. */
 export async function credentials(
   vendor: ImportVendor,
   file: string | undefined,
   option = '--credentials',
-): Promise<{ token: string }> {
+): Promise<Credentials> {
+  const v = VENDORS[vendor];
+  let given: Record<string, unknown>;
   if (file) {
-    let parsed: unknown;
     try {
-      parsed = decodeYaml(await readFile(file, 'utf8'));
+      given = (decodeYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null) ?? {};
     } catch (err) {
       throw new UsageError(
         `cannot read the credentials file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-    const token = (parsed as { token?: unknown } | null)?.token;
-    if (typeof token !== 'string' || token === '')
-      throw new UsageError(`the credentials file ${file} needs a token: { "token": "<${vendor} API token>" }`);
-    return { token };
-  }
-  const token = process.env.PAGERDUTY_TOKEN;
-  if (!token)
+  } else given = Object.fromEntries(Object.entries(v.env).map(([k, name]) => [k, process.env[name]]));
+  const missing = v.fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
+  if (missing.length > 0)
     throw new UsageError(
-      `no PagerDuty credentials: set PAGERDUTY_TOKEN (a REST API key, read-only is enough) or pass ${option} FILE`,
+      file
+        ? `the credentials file ${file} needs ${v.fields.map((f) => `"${f}"`).join(' and ')} (${v.what})`
+        : `no ${v.name} credentials: set ${v.fields.map((f) => v.env[f as keyof typeof v.env]).join(' and ')} (${v.what}) or pass ${option} FILE`,
     );
-  return { token };
+  return given as unknown as Credentials;
 }
 
 /** An export file as a sink: canonical JSON Lines, appended page by page. */
@@ -95,11 +116,13 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   const until = opts.until ? parseAsOf(opts.until, '--until') : Date.now();
   if (since >= until) throw new UsageError('--since must be before --until');
   const mapping = await loadMappingFile(opts.mapping);
-  if (!mapping.pagerduty)
+  if (!mapping[vendor])
     throw new UsageError(
-      'the mapping has no pagerduty section: it says which escalation policies page which tier (see examples/mapping.yaml); pass --mapping FILE',
+      `the mapping has no ${vendor} section: it says how ${VENDORS[vendor].name}'s records read in our vocabulary (see examples/mapping.yaml); pass --mapping FILE`,
     );
-  const { token } = await credentials(vendor, opts.credentials);
+  if (vendor === 'zendesk' && !opts.url)
+    throw new UsageError("pass --url with your Zendesk's address, e.g. --url https://acme.zendesk.com");
+  const secret = await credentials(vendor, opts.credentials);
   const statePath =
     opts.state ?? (opts.out ? `${opts.out}.import-state.json` : join(opts.data as string, `import-${vendor}.json`));
   const range = { vendor, since: new Date(since).toISOString(), until: new Date(until).toISOString() };
@@ -122,17 +145,23 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   };
   const progress = new Progress(opts.progress !== false);
   let waiting = '';
-  const history: HistorySource = pagerDutyHistory({
-    url: opts.url ?? PAGERDUTY_API,
-    token,
-    since,
-    until,
-    fetch: {
-      onWait: (reason, ms) => {
-        waiting = ` · waiting ${(ms / 1000).toFixed(1)} s (${reason})`;
-      },
+  const fetch = {
+    onWait: (reason: string, ms: number) => {
+      waiting = ` · waiting ${(ms / 1000).toFixed(1)} s (${reason})`;
     },
-  });
+  };
+  const history: HistorySource =
+    vendor === 'zendesk'
+      ? zendeskHistory({
+          url: opts.url as string,
+          email: secret.email ?? '',
+          token: secret.token,
+          since,
+          until,
+          mapping,
+          fetch,
+        })
+      : pagerDutyHistory({ url: opts.url ?? PAGERDUTY_API, token: secret.token, since, until, fetch });
   const local = opts.data ? await openLocalStore(opts.data, 'import') : undefined;
   const file = opts.out ? await fileSink(opts.out, state?.cursor !== undefined) : undefined;
   const store = local?.store;

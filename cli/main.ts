@@ -182,7 +182,7 @@ Examples:
     .description(
       "A vendor's history for a time range, through the same translation and mapping as its webhooks, into an export or the store.",
     )
-    .addArgument(new Argument('<vendor>', 'whose history').choices(['pagerduty']))
+    .addArgument(new Argument('<vendor>', 'whose history').choices(['pagerduty', 'zendesk']))
     .requiredOption('--since <time>', 'from this RFC 3339 time')
     .option('--until <time>', 'to this time (default: now)')
     .option(
@@ -208,7 +208,9 @@ resumes from its state file when run again with the same vendor and range.
 
 Examples:
   PAGERDUTY_TOKEN=... escalation-auditor import pagerduty --since 2026-02-01T00:00:00Z \\
-    --mapping examples/mapping.yaml --out pagerduty-february.jsonl`,
+    --mapping examples/mapping.yaml --out pagerduty-february.jsonl
+  ZENDESK_EMAIL=... ZENDESK_TOKEN=... escalation-auditor import zendesk --url https://acme.zendesk.com \\
+    --since 2026-02-01T00:00:00Z --mapping examples/mapping.yaml --out zendesk-february.jsonl`,
     )
     .action(async (vendor, opts) => {
       const { importCommand } = await import('./import');

@@ -9,7 +9,7 @@
  */
 import type { PagerDutyMapping } from './mapping';
 import { anyMatch, hmac } from './signature';
-import { actorOf, idOf, isObject, parseJson, type Source, type Translation, translation } from './types';
+import { actorOf, idOf, isObject, parseJson, type Source, type Translation, toSecond, translation } from './types';
 
 const SIGNATURE = 'x-pagerduty-signature';
 const PAGES = new Set(['incident.triggered', 'incident.escalated', 'incident.reassigned']);
@@ -78,10 +78,4 @@ function linkedTicket(m: PagerDutyMapping, data: Record<string, unknown>): strin
   const text = data[m.ticketLink.field];
   if (typeof text !== 'string') return undefined;
   return new RegExp(m.ticketLink.pattern).exec(text)?.[1];
-}
-
-/** An RFC 3339 time to the second, in UTC (the webhook has milliseconds, the log entry not always). */
-function toSecond(at: string): string {
-  const ms = Date.parse(at);
-  return Number.isNaN(ms) ? at : `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }

@@ -71,6 +71,15 @@ export function idOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * An RFC 3339 time to the second, in UTC: what a vendor's webhook (often with milliseconds) and
+ * its REST API (often without) agree on, for ids both paths make alike.
+ */
+export function toSecond(at: string): string {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
 /** An RFC 3339 timestamp from epoch milliseconds, or undefined when it is not a representable time. */
 export function isoFromEpochMs(ms: number): string | undefined {
   const d = new Date(ms);

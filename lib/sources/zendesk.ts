@@ -2,7 +2,8 @@
  * Zendesk event-subscribed webhooks (`zen:event-type:ticket.*`).
  * Signature: base64(HMAC-SHA256(secret, timestamp + raw body)) in `x-zendesk-webhook-signature`,
  * the timestamp in `x-zendesk-webhook-signature-timestamp`; refused outside the tolerance window.
- * Ids in `detail` are strings; `priority` and `tags` may be null.
+ * Ids in `detail` are strings; `priority` and `tags` may be null. An event's id is its ticket, kind
+ * and time to the second (a comment's, its comment id), as the import from the REST API makes it.
  */
 import type { ZendeskMapping } from './mapping';
 import { severityOf } from './mapping';
@@ -18,6 +19,7 @@ import {
   statusAndEtr,
   type Translation,
   tagEvents,
+  toSecond,
   translation,
 } from './types';
 
@@ -72,10 +74,14 @@ export const zendesk: Source<Translation> = {
     const at = typeof payload.time === 'string' ? payload.time : undefined;
     if (!ticket || !id || !at) return { ...out, unmapped: ['missing id, time or detail.id'] };
     const base = { ticketId: `${m.ticketIdPrefix}${ticket}`, at, ...actor(m, detail.actor_id), ...queueOf(m, detail) };
+    const kind = payload.type.slice(PREFIX.length);
+    // the same ids whether the change comes by webhook or by import (lib/adapters/vendors/zendesk.ts):
+    // the ticket, the kind and the time to the second; a comment by its id
+    const commentId = kind === 'ticket.comment_added' && isObject(event.comment) ? idOf(event.comment.id) : undefined;
+    const key = `zendesk:${ticket}:${commentId ? `comment:${commentId}` : `${kind.slice('ticket.'.length)}:${toSecond(at)}`}`;
     let n = 0;
     const emit = (type: string, fields: Candidate = {}) =>
-      out.events.push({ id: `zendesk:${id}#${n++}`, type, ...base, ...fields });
-    const kind = payload.type.slice(PREFIX.length);
+      out.events.push({ id: `${key}#${n++}`, type, ...base, ...fields });
     switch (kind) {
       case 'ticket.created':
         created(m, detail, emit, out);

@@ -228,3 +228,166 @@ describe('serve --reconcile-every', () => {
     }
   }, 40_000);
 });
+
+describe('escalation-auditor import zendesk', () => {
+  const t0 = Date.parse('2026-03-02T10:00:00Z') / 1000;
+  const audit = (
+    id: number,
+    ticket: number,
+    at: number,
+    child_events: Record<string, unknown>[],
+    updater = 8447388090494,
+  ) => ({
+    id,
+    ticket_id: ticket,
+    timestamp: at,
+    created_at: new Date(at * 1000).toISOString().replace('.000Z', 'Z'),
+    updater_id: updater,
+    via: 'Web form',
+    event_type: 'Audit' as const,
+    child_events: child_events.map((c, i) => ({ id: id * 100 + i, via: 'Web form', via_reference_id: null, ...c })),
+  });
+  const comment = (author: number, body: string) => ({
+    event_type: 'Comment',
+    type: 'Comment',
+    author_id: author,
+    body,
+    public: true,
+  });
+  const history = [
+    audit(
+      1,
+      5158,
+      t0,
+      [
+        { event_type: 'Create', priority: 'urgent' },
+        { event_type: 'Create', status: 'new' },
+        { event_type: 'Create', group_id: 8447320466430 },
+        { event_type: 'Create', organization_id: 8447346622462 },
+        { event_type: 'Create', requester_id: 9100 },
+        { event_type: 'Create', tags: ['incident-form'], added_tags: ['incident-form'], removed_tags: [] },
+        comment(9100, 'Checkout is down for everyone'),
+      ],
+      9100,
+    ),
+    audit(2, 5158, t0 + 180, [{ event_type: 'Change', group_id: 8447320466431, previous_value: 8447320466430 }]),
+    audit(
+      3,
+      5158,
+      t0 + 600,
+      [comment(8447388090496, 'Status: Investigating\nETR: 2026-03-02T12:00:00Z')],
+      8447388090496,
+    ),
+    audit(4, 5158, t0 + 660, [comment(9100, 'Any news?')], 9100),
+    // three audits in one second, across a page boundary (three a page)
+    audit(5, 5158, t0 + 720, [{ event_type: 'Change', status: 'solved', previous_value: 'open' }]),
+    audit(
+      6,
+      5159,
+      t0 + 720,
+      [
+        { event_type: 'Create', priority: 'low' },
+        { event_type: 'Create', organization_id: null },
+        { event_type: 'Create', requester_id: 9200 },
+      ],
+      9200,
+    ),
+    audit(7, 5159, t0 + 720, [{ event_type: 'Change', priority: 'high', previous_value: 'low' }]),
+  ];
+
+  it('follows the export page by page, builds each ticket as it stood, and reads it as the webhooks are read', async () => {
+    const { fakeZendesk, EMAIL, ZENDESK_TOKEN } = await import('../support/zendesk-api');
+    const zd = await fakeZendesk(history, 3);
+    try {
+      zd.rateLimit(1, 1);
+      const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
+      const out = join(dir, 'zd.jsonl');
+      const r = await cli(
+        [
+          'import',
+          'zendesk',
+          '--url',
+          zd.url,
+          '--since',
+          '2026-03-02T00:00:00Z',
+          '--until',
+          '2026-03-03T00:00:00Z',
+          '--mapping',
+          MAPPING,
+          '--out',
+          out,
+          '--format',
+          'json',
+        ],
+        { ZENDESK_EMAIL: EMAIL, ZENDESK_TOKEN },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const events = lines(out) as unknown as Record<string, unknown>[];
+      const brief = events.map(({ id, ticketId, at, ...rest }) => ({ ticketId, ...rest }));
+      expect(brief).toEqual([
+        {
+          ticketId: 'ZD-5158',
+          type: 'ticket.created',
+          actor: { id: '9100' },
+          severity: 'P1',
+          client: { id: '8447346622462', tier: 'enterprise' },
+          queue: 'Support EMEA',
+        },
+        { ticketId: 'ZD-5158', type: 'tag.added', actor: { id: '9100' }, tag: 'incident-form', queue: 'Support EMEA' },
+        { ticketId: 'ZD-5158', type: 'incident_form.created', actor: { id: '9100' }, queue: 'Support EMEA' },
+        {
+          ticketId: 'ZD-5158',
+          type: 'escalated',
+          toTier: 'L2',
+          channel: 'ticket_assignment',
+          actor: { id: '8447388090494', role: 'L1' },
+          queue: 'Platform L2',
+        },
+        {
+          ticketId: 'ZD-5158',
+          type: 'client.update',
+          actor: { id: '8447388090496', role: 'CSM' },
+          status: 'Investigating',
+          etr: '2026-03-02T12:00:00Z',
+          queue: 'Platform L2',
+        },
+        {
+          ticketId: 'ZD-5158',
+          type: 'ticket.resolved',
+          actor: { id: '8447388090494', role: 'L1' },
+          queue: 'Platform L2',
+        },
+        {
+          ticketId: 'ZD-5159',
+          type: 'ticket.created',
+          actor: { id: '9200' },
+          severity: 'P4',
+          client: { id: 'none', tier: 'standard' },
+        },
+        { ticketId: 'ZD-5159', type: 'severity.changed', severity: 'P2', actor: { id: '8447388090494', role: 'L1' } },
+      ]);
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      // the 429 waited out; each page starts in the second the one before ended in (what it repeats
+      // is left out); the last full page is followed by one that brings nothing new
+      expect(zd.requests.map((q) => q.status)).toEqual([429, 200, 200, 200, 200]);
+      // the escalation's id is the one its webhook gets
+      const mapping = await loadMappingFile(MAPPING);
+      const webhook = {
+        id: 'c0ffee00-0000-4000-8000-00000000abcd',
+        type: 'zen:event-type:ticket.group_assignment_changed',
+        time: new Date((t0 + 180) * 1000 + 105).toISOString(),
+        detail: { id: '5158', group_id: '8447320466431', actor_id: '8447388090494' },
+        event: { current: '8447320466431', previous: '8447320466430' },
+      };
+      const translated = SOURCES.zendesk.translate(
+        webhook,
+        { headers: {}, body: Buffer.alloc(0), receivedAt: Date.now() },
+        mapping,
+      );
+      expect((translated.events[0] as { id: string }).id).toBe(events[3]?.id);
+    } finally {
+      await zd.close();
+    }
+  });
+});

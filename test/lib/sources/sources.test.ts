@@ -126,7 +126,7 @@ describe('zendesk translation', () => {
     expect(t.unmapped).toEqual([]);
     expect(t.events).toEqual([
       {
-        id: 'zendesk:c0ffee00-0000-4000-8000-000000000001#0',
+        id: 'zendesk:5158:created:2026-03-02T10:00:00Z#0',
         ticketId: 'ZD-5158',
         at: '2026-03-02T10:00:00.105316520Z',
         actor: { id: '9001', role: 'L1' },
@@ -134,7 +134,7 @@ describe('zendesk translation', () => {
         severity: 'P1',
         client: { id: '700', tier: 'enterprise' },
       },
-      expect.objectContaining({ id: 'zendesk:c0ffee00-0000-4000-8000-000000000001#1', type: 'tag.added', tag: 'vip' }),
+      expect.objectContaining({ id: 'zendesk:5158:created:2026-03-02T10:00:00Z#1', type: 'tag.added', tag: 'vip' }),
       expect.objectContaining({ type: 'tag.added', tag: 'incident-form' }),
       expect.objectContaining({ type: 'incident_form.created' }),
       expect.objectContaining({ type: 'escalated', toTier: 'L2', channel: 'ticket_assignment' }),
