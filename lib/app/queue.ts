@@ -4,12 +4,16 @@
  * retried a second later. `serve` reconciles through this, so a webhook is answered as soon as its
  * events are stored.
  *
- * Paced per ticket: after a ticket's work took d ms, it is not started again for `pace` x d ms, and
+ * Paced per ticket: after a ticket's work took d ms, it is not started again for `pace` x d ms (at
+ * most half a second), and
  * what arrives meanwhile is done in one go. A reconcile costs about as much as the ticket's history
  * is long, so a ticket with thousands of events, changed many times a second, costs a bounded
  * share of the CPU per event instead of one whole evaluation per event; a short one waits a
  * millisecond or two.
  */
+/** The longest a ticket rests between two of its runs. */
+const MAX_REST_MS = 500;
+
 export class TicketQueue {
   private readonly waiting = new Set<string>();
   private readonly running = new Set<string>();
@@ -79,7 +83,9 @@ export class TicketQueue {
   private rest(id: string, tookMs: number): void {
     const now = performance.now();
     if (this.resting.size > 10_000) for (const [k, until] of this.resting) if (until <= now) this.resting.delete(k);
-    this.resting.set(id, now + tookMs * this.pace);
+    // a reconcile's time is mostly waiting under load (the store's group commit): capped, so a
+    // busy moment does not hold a ticket back for seconds
+    this.resting.set(id, now + Math.min(tookMs * this.pace, MAX_REST_MS));
   }
 
   private async worker(): Promise<void> {

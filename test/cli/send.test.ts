@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,14 +58,17 @@ describe('escalation-auditor send to a running serve', () => {
     const t = await ticket('ZD-5158');
     expect(t.history.map((e) => e.type)).toEqual(['ticket.created', 'tag.added', 'escalated']);
     expect(t.obligations.find((o) => o.rule === 'l2-paged')?.status).toBe('met');
-    // the same file again is a redelivery of the same PagerDuty event id, at another time: a conflict, not a copy
-    const again = await send(
-      'pagerduty',
-      join(EXAMPLES, 'webhooks/pagerduty-incident-triggered.json'),
-      '--format',
-      'json',
+    // a redelivery (the same body, its time fixed as PagerDuty sends it again) is one event: a duplicate
+    const fixed = join(dir, 'pagerduty-page.json');
+    const at = new Date(Date.now() - 4 * 60_000).toISOString();
+    writeFileSync(
+      fixed,
+      readFileSync(join(EXAMPLES, 'webhooks/pagerduty-incident-triggered.json'), 'utf8').replaceAll('{{now-5m}}', at),
     );
-    expect(JSON.parse(again.stdout)).toMatchObject({ request: 1, status: 200, body: { accepted: 0 } });
+    const first = await send('pagerduty', fixed, '--format', 'json');
+    const again = await send('pagerduty', fixed, '--format', 'json');
+    expect(JSON.parse(first.stdout)).toMatchObject({ request: 1, status: 200, body: { accepted: 1 } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ request: 1, status: 200, body: { accepted: 0, duplicates: 1 } });
   });
 
   it('signs as Jira (X-Hub-Signature) with a delivery identifier', async () => {
