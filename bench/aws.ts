@@ -7,7 +7,6 @@
  * reconciles, and timers are armed for what is still pending). Prints each function's calls per event by service and operation, and the functions'
  * environment sizes as Lambda measures them.
  */
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClie
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createApp } from '../infra/app';
 import { startLambda } from '../test/support/lambda';
+import { listen } from '../test/support/listen';
 import { StackOnMoto, startMoto, type Template } from '../test/support/moto';
 import { SECRET, signed } from '../test/support/webhooks';
 import { random, ticketEvents } from './generate';
@@ -63,17 +63,14 @@ async function countingProxy(target: string) {
       forward.end(body);
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { url, close } = await listen(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     counting: (name: string) => {
       current = name;
     },
     counts,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close,
   };
 }
 

@@ -4,8 +4,9 @@
  * reference ({log_entries, limit, offset, more}, each entry with its incident), behind
  * `Authorization: Token token=<token>`. Faults on demand: 429 with Retry-After, a 500, a refusal.
  */
-import { once } from 'node:events';
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listen } from './listen';
 
 export const TOKEN = 'pd-test-token';
 
@@ -124,12 +125,9 @@ export async function fakePagerDuty(entries: readonly LogEntry[]): Promise<FakeP
       total: null,
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { url, close } = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     rateLimit(n, seconds) {
       limited = n;
@@ -141,6 +139,6 @@ export async function fakePagerDuty(entries: readonly LogEntry[]): Promise<FakeP
     refuse(when) {
       refusing = when;
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close,
   };
 }

@@ -6,8 +6,9 @@
  * timestamp, so the next page starts in that second and repeats what the last page had in it).
  * A 429 with Retry-After on demand.
  */
-import { once } from 'node:events';
+
 import { createServer } from 'node:http';
+import { listen } from './listen';
 
 export const EMAIL = 'ana@acme.example';
 export const ZENDESK_TOKEN = 'zd-test-token';
@@ -62,17 +63,14 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
       end_time: endTime,
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { url, close } = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     rateLimit(n, seconds) {
       limited = n;
       retryAfter = seconds;
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close,
   };
 }
