@@ -452,6 +452,13 @@ export class AuditorStack extends Stack {
       custom('SweepFailures'),
       `${prefix}: the sweep could not reconcile a ticket; a due breach may be recorded but not alerted. See the checker's logs ("sweep: reconcile failed").`,
     );
+    // a change the ingest function stored but could not queue: the sweep reconciles it within one
+    // period; more than a few means SQS is failing
+    alarm(
+      'ChangesNotQueuedAlarm',
+      custom('ChangesNotQueued'),
+      `${prefix}: changed tickets were stored but not queued for reconciling (SQS failing); the sweep repairs them within ${SWEEP_EVERY_MS / 60_000} minutes. See the ingest function's logs ("changes not queued").`,
+    );
     new Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       widgets: [

@@ -362,6 +362,7 @@ describe('the stack', () => {
         ...Array(3).fill('Errors'),
         ...Array(3).fill('Throttles'),
         'SweepFailures',
+        'ChangesNotQueued',
       ].sort(),
     );
     const ops = id(stack.node.findChild('Ops') as never);
