@@ -390,4 +390,42 @@ describe('escalation-auditor import zendesk', () => {
       await zd.close();
     }
   });
+  it('an interrupted import resumes with each ticket as it stood', async () => {
+    const { fakeZendesk, EMAIL, ZENDESK_TOKEN } = await import('../support/zendesk-api');
+    const zd = await fakeZendesk(history, 3);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
+      const out = join(dir, 'zd.jsonl');
+      const args = [
+        'import',
+        'zendesk',
+        '--url',
+        zd.url,
+        '--since',
+        '2026-03-02T00:00:00Z',
+        '--until',
+        '2026-03-03T00:00:00Z',
+        '--mapping',
+        MAPPING,
+        '--out',
+        out,
+      ];
+      const env = { ZENDESK_EMAIL: EMAIL, ZENDESK_TOKEN };
+      // the third page is refused: the ticket was created and escalated before it
+      zd.refuse((start) => start === t0 + 720);
+      expect((await cli(args, env)).code).toBe(1);
+      zd.refuse(undefined);
+      expect((await cli(args, env)).code).toBe(0);
+      const events = lines(out) as unknown as Record<string, unknown>[];
+      // the resolution, read after the resume, still knows the ticket's group (its queue)
+      expect(events.find((e) => e.type === 'ticket.resolved')).toMatchObject({
+        ticketId: 'ZD-5158',
+        queue: 'Platform L2',
+      });
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      expect(events).toHaveLength(8);
+    } finally {
+      await zd.close();
+    }
+  });
 });

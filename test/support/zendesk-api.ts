@@ -28,6 +28,8 @@ export interface FakeZendesk {
   readonly url: string;
   readonly requests: { startTime: number; status: number }[];
   rateLimit(n: number, seconds: number): void;
+  /** Refuse (401) every request for which `when` holds, until set again. */
+  refuse(when: ((startTime: number) => boolean) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
   const requests: FakeZendesk['requests'] = [];
   let limited = 0;
   let retryAfter = 1;
+  let refusing: ((startTime: number) => boolean) | undefined;
   const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://localhost');
@@ -51,6 +54,7 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
       limited--;
       return answer(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': String(retryAfter) });
     }
+    if (refusing?.(startTime)) return answer(401, { error: "Couldn't authenticate you" });
     const page = sorted.filter((e) => e.timestamp >= startTime).slice(0, perPage);
     const last = page[page.length - 1];
     const endTime = last ? last.timestamp : startTime;
@@ -70,6 +74,9 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
     rateLimit(n, seconds) {
       limited = n;
       retryAfter = seconds;
+    },
+    refuse(when) {
+      refusing = when;
     },
     close,
   };

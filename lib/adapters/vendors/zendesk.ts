@@ -8,6 +8,9 @@
  * A comment's author is staff when the mapping lists them, the requester when they opened the
  * ticket, and unknown otherwise.
  *
+ * The cursor holds each ticket as built so far (its properties, a few hundred bytes), so that an
+ * import resumed after an interruption reads later changes against the ticket as it stood.
+ *
  * Ids: the translation names an event by its ticket, its kind and its time to the second (a
  * comment by its comment id), which webhook and export share, so the two paths dedupe.
  * Zendesk allows 10 requests a minute to the export: its 429s say how long to wait.
@@ -45,15 +48,20 @@ export function zendeskHistory(o: ZendeskHistoryOptions): HistorySource {
   const base = o.url.replace(/\/+$/, '');
   const headers = { authorization: `Basic ${Buffer.from(`${o.email}/token:${o.token}`).toString('base64')}` };
   const staff = new Set(Object.keys(o.mapping.zendesk?.users ?? {}));
-  /** Each ticket as the stream has built it so far. */
-  const tickets = new Map<string, Record<string, unknown>>();
   return {
     source: 'zendesk',
     async *pages(cursor): AsyncIterable<HistoryPage> {
       const until = Math.floor(o.until / 1000);
-      let start = cursor ? Number(cursor) : Math.floor(o.since / 1000);
+      // the cursor is where the next page starts, what that second already brought, and each
+      // ticket as the stream has built it, so that a resumed import repeats nothing and reads
+      // later changes against the ticket as it stood
+      const resumed = cursor
+        ? (JSON.parse(cursor) as { start: number; seen: string[]; tickets: Record<string, Record<string, unknown>> })
+        : undefined;
+      const tickets = new Map(Object.entries(resumed?.tickets ?? {}));
+      let start = resumed?.start ?? Math.floor(o.since / 1000);
       // the next page starts at the second the last one ended in, and repeats what it had then
-      let atStart = new Set<string>();
+      let atStart = new Set<string>(resumed?.seen ?? []);
       for (;;) {
         const url = `${base}/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`;
         const body = (await getJson(url, headers, o.fetch)) as {
@@ -75,7 +83,11 @@ export function zendeskHistory(o: ZendeskHistoryOptions): HistorySource {
         if (end === start) for (const e of events) if (e.timestamp === end) atStart.add(String(e.id));
         yield {
           payloads: events.flatMap((e) => webhooks(e, tickets, staff)),
-          cursor: String(Math.min(end, until)),
+          cursor: JSON.stringify({
+            start: Math.min(end, until),
+            seen: [...atStart],
+            tickets: Object.fromEntries(tickets),
+          }),
           position: `${new Date(Math.min(end, until) * 1000).toISOString().slice(0, 16)}Z, ${events.length} ticket events`,
         };
         if (done) return;
