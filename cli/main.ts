@@ -191,10 +191,13 @@ Examples:
     )
     .option('--out <file>', 'write canonical JSON Lines here (an export for audit and report)')
     .option('--data <dir>', 'or append to the embedded store in this folder (stop serve first)')
-    .option('--url <url>', "the vendor's API (default: https://api.pagerduty.com)")
+    .option(
+      '--url <url>',
+      "the vendor's API: https://<you>.zendesk.com (PagerDuty's default: https://api.pagerduty.com)",
+    )
     .option(
       '--credentials <file>',
-      'a JSON or YAML file with { token } (default: the PAGERDUTY_TOKEN environment variable)',
+      'a JSON or YAML file with { token } (PagerDuty) or { email, token } (Zendesk); default: PAGERDUTY_TOKEN, or ZENDESK_EMAIL and ZENDESK_TOKEN',
     )
     .option('--state <file>', 'where the cursor is kept to resume (default: next to --out, or in --data)')
     .option('--no-progress', 'no progress line on a terminal')
