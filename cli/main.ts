@@ -185,10 +185,7 @@ Examples:
     .addArgument(new Argument('<vendor>', 'whose history').choices(['pagerduty', 'zendesk']))
     .requiredOption('--since <time>', 'from this RFC 3339 time')
     .option('--until <time>', 'to this time (default: now)')
-    .option(
-      '--mapping <file>',
-      'the mapping file (which escalation policies page which tier, how incidents name tickets)',
-    )
+    .option('--mapping <file>', "the mapping file (how the vendor's records read in our vocabulary)")
     .option('--out <file>', 'write canonical JSON Lines here (an export for audit and report)')
     .option('--data <dir>', 'or append to the embedded store in this folder (stop serve first)')
     .option(
