@@ -182,7 +182,7 @@ describe('serve across SIGKILL and restart', () => {
         return l2 && (late.has(t) ? form.length === 0 || form.length === 2 : form.length === 1);
       });
     };
-    await until(() => settled() || undefined, 30);
+    await until(() => settled() || undefined, 75);
     await new Promise((r) => setTimeout(r, 500));
     const alerts = alertsIn(file);
     // exactly once each across the restarts
