@@ -7,9 +7,7 @@ import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
-import { PAGERDUTY_API, pagerDutyHistory } from '../lib/adapters/vendors/pagerduty';
 import { createApi } from '../lib/app/http';
-import { importHistory, storeSink } from '../lib/app/import';
 import type { TranslatorFailure } from '../lib/app/ingest';
 import { check, type LiveDeps } from '../lib/app/live';
 import { TicketQueue } from '../lib/app/queue';
@@ -20,7 +18,6 @@ import { lastWeek, nextReportTime } from '../lib/report/aggregate';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadReadToken, loadSecretsFile, type Secrets } from './config';
-import { credentials } from './import';
 import { openLocalStore } from './local';
 import { UsageError } from './options';
 
@@ -71,8 +68,12 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
   // read before anything opens: a missing token is a usage error, not a half-started service
-  const pagerduty = opts.reconcileEvery
-    ? await credentials('pagerduty', opts.pagerdutyCredentials, '--pagerduty-credentials')
+  // the importer is loaded only when asked for: serve's start-up does not pay for it
+  const repairWith = opts.reconcileEvery
+    ? await Promise.all([import('./import'), import('../lib/adapters/vendors/pagerduty'), import('../lib/app/import')])
+    : undefined;
+  const pagerduty = repairWith
+    ? await repairWith[0].credentials('pagerduty', opts.pagerdutyCredentials, '--pagerduty-credentials')
     : undefined;
   if (opts.reconcileEvery && !mapping.pagerduty)
     throw new UsageError(
@@ -229,9 +230,10 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   // missed webhooks repaired: PagerDuty's changes since the last pull, through the webhook's own
   // translation; what no webhook delivered is stored, counted and reconciled (lib/app/import.ts)
   let repairing: NodeJS.Timeout | undefined;
-  if (opts.reconcileEvery && pagerduty) {
+  if (opts.reconcileEvery && pagerduty && repairWith) {
     const every = opts.reconcileEvery;
     const { token } = pagerduty;
+    const [, { PAGERDUTY_API, pagerDutyHistory }, { importHistory, storeSink }] = repairWith;
     const cursorFile = data ? join(data, 'reconcile-pagerduty.json') : undefined;
     // the first pull looks back a day (webhooks missed before serve ran), then each from the last
     let since = Date.now() - Math.max(2 * every, 86_400_000);

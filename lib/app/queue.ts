@@ -17,9 +17,10 @@ const MAX_REST_MS = 500;
 export class TicketQueue {
   private readonly waiting = new Set<string>();
   private readonly running = new Set<string>();
-  /** When each recently done ticket may start again (see the pacing above). */
+  /** Tickets resting after a run (see the pacing above), until when. */
   private readonly resting = new Map<string, number>();
-  private wakeAt = Number.POSITIVE_INFINITY;
+  /** Tickets added while they rest: they wait for their rest to end, outside `waiting`. */
+  private readonly deferred = new Set<string>();
   private workers = 0;
   private stopped = false;
   private drained: (() => void)[] = [];
@@ -32,12 +33,12 @@ export class TicketQueue {
   ) {}
 
   get size(): number {
-    return this.waiting.size + this.running.size;
+    return this.waiting.size + this.running.size + this.deferred.size;
   }
 
   add(ticketIds: Iterable<string>): void {
     if (this.stopped) return;
-    for (const id of ticketIds) this.waiting.add(id);
+    for (const id of ticketIds) (this.resting.has(id) ? this.deferred : this.waiting).add(id);
     while (this.workers < this.concurrency && this.next() !== undefined) void this.worker();
   }
 
@@ -48,6 +49,7 @@ export class TicketQueue {
   stop(): Promise<void> {
     this.stopped = true;
     this.waiting.clear();
+    this.deferred.clear();
     return this.idle();
   }
 
@@ -56,36 +58,25 @@ export class TicketQueue {
     return this.size === 0 ? Promise.resolve() : new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /** The first waiting ticket not running (a ticket added while it runs waits for it to end). */
   private next(): string | undefined {
-    const now = performance.now();
-    let wake = Number.POSITIVE_INFINITY;
-    for (const id of this.waiting) {
-      if (this.running.has(id)) continue;
-      const until = this.resting.get(id);
-      if (until === undefined || until <= now) return id;
-      wake = Math.min(wake, until);
-    }
-    // only resting tickets wait: come back when the first may start
-    if (wake < this.wakeAt) {
-      this.wakeAt = wake;
-      setTimeout(
-        () => {
-          this.wakeAt = Number.POSITIVE_INFINITY;
-          this.add([]);
-        },
-        // not unref'd: a command awaiting idle() must not exit before the ticket is done
-        Math.ceil(wake - now),
-      );
-    }
+    for (const id of this.waiting) if (!this.running.has(id)) return id;
     return undefined;
   }
 
+  /** After a run of `tookMs`: the ticket rests, and what was added meanwhile waits for the rest's end. */
   private rest(id: string, tookMs: number): void {
-    const now = performance.now();
-    if (this.resting.size > 10_000) for (const [k, until] of this.resting) if (until <= now) this.resting.delete(k);
     // a reconcile's time is mostly waiting under load (the store's group commit): capped, so a
     // busy moment does not hold a ticket back for seconds
-    this.resting.set(id, now + Math.min(tookMs * this.pace, MAX_REST_MS));
+    const ms = Math.min(tookMs * this.pace, MAX_REST_MS);
+    if (ms < 1) return;
+    this.resting.set(id, performance.now() + ms);
+    if (this.waiting.delete(id)) this.deferred.add(id);
+    // not unref'd: a command awaiting idle() must not exit before the ticket is done
+    setTimeout(() => {
+      this.resting.delete(id);
+      if (this.deferred.delete(id)) this.add([id]);
+    }, Math.ceil(ms));
   }
 
   private async worker(): Promise<void> {

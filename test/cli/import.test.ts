@@ -230,6 +230,20 @@ describe('serve --reconcile-every', () => {
 });
 
 describe('escalation-auditor import zendesk', () => {
+  const zendeskArgs = (url: string, out: string) => [
+    'import',
+    'zendesk',
+    '--url',
+    url,
+    '--since',
+    '2026-03-02T00:00:00Z',
+    '--until',
+    '2026-03-03T00:00:00Z',
+    '--mapping',
+    MAPPING,
+    '--out',
+    out,
+  ];
   const t0 = Date.parse('2026-03-02T10:00:00Z') / 1000;
   const audit = (
     id: number,
@@ -302,25 +316,7 @@ describe('escalation-auditor import zendesk', () => {
       zd.rateLimit(1, 1);
       const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
       const out = join(dir, 'zd.jsonl');
-      const r = await cli(
-        [
-          'import',
-          'zendesk',
-          '--url',
-          zd.url,
-          '--since',
-          '2026-03-02T00:00:00Z',
-          '--until',
-          '2026-03-03T00:00:00Z',
-          '--mapping',
-          MAPPING,
-          '--out',
-          out,
-          '--format',
-          'json',
-        ],
-        { ZENDESK_EMAIL: EMAIL, ZENDESK_TOKEN },
-      );
+      const r = await cli([...zendeskArgs(zd.url, out), '--format', 'json'], { ZENDESK_EMAIL: EMAIL, ZENDESK_TOKEN });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const events = lines(out) as unknown as Record<string, unknown>[];
@@ -396,20 +392,7 @@ describe('escalation-auditor import zendesk', () => {
     try {
       const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
       const out = join(dir, 'zd.jsonl');
-      const args = [
-        'import',
-        'zendesk',
-        '--url',
-        zd.url,
-        '--since',
-        '2026-03-02T00:00:00Z',
-        '--until',
-        '2026-03-03T00:00:00Z',
-        '--mapping',
-        MAPPING,
-        '--out',
-        out,
-      ];
+      const args = zendeskArgs(zd.url, out);
       const env = { ZENDESK_EMAIL: EMAIL, ZENDESK_TOKEN };
       // the third page is refused: the ticket was created and escalated before it
       zd.refuse((start) => start === t0 + 720);

@@ -61,7 +61,7 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
     const rest = sorted.filter((e) => e.timestamp > endTime).length;
     answer(200, {
       ticket_events: page,
-      next_page: `${`http://${req.headers.host}`}/api/v2/incremental/ticket_events.json?start_time=${endTime}`,
+      next_page: `http://${req.headers.host}/api/v2/incremental/ticket_events.json?start_time=${endTime}`,
       count: page.length,
       end_of_stream: rest === 0 && page.length < perPage,
       end_time: endTime,
