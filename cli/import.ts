@@ -8,12 +8,17 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  historyGap,
+  historyOf,
+  IMPORT_VENDORS,
+  type ImportVendor,
+  VENDORS,
+  type VendorCredentials,
+} from '../lib/adapters/vendors';
 import { VendorError } from '../lib/adapters/vendors/fetch';
-import { PAGERDUTY_API, pagerDutyHistory } from '../lib/adapters/vendors/pagerduty';
-import { zendeskHistory } from '../lib/adapters/vendors/zendesk';
 import { type ImportSink, type ImportSummary, importHistory, storeSink } from '../lib/app/import';
 import type { CanonicalEvent } from '../lib/events/schema';
-import type { HistorySource } from '../lib/ports';
 import { counted } from '../lib/text/plural';
 import { decodeYaml } from '../lib/yaml';
 import { parseAsOf } from './audit';
@@ -22,8 +27,7 @@ import { openLocalStore } from './local';
 import { UsageError } from './options';
 import { count, Progress } from './progress';
 
-export const IMPORT_VENDORS = ['pagerduty', 'zendesk'] as const;
-export type ImportVendor = (typeof IMPORT_VENDORS)[number];
+export { IMPORT_VENDORS, type ImportVendor };
 
 export interface ImportCommandOptions {
   since: string;
@@ -47,34 +51,21 @@ interface State {
   readonly done?: boolean;
 }
 
-/** What each vendor's API takes, and where it is read from when no file is given. */
-const VENDORS = {
-  pagerduty: {
-    name: 'PagerDuty',
-    fields: ['token'],
-    env: { token: 'PAGERDUTY_TOKEN' },
-    what: 'a REST API key, read-only is enough',
-  },
-  zendesk: {
-    name: 'Zendesk',
-    fields: ['email', 'token'],
-    env: { email: 'ZENDESK_EMAIL', token: 'ZENDESK_TOKEN' },
-    what: 'an agent or admin e-mail and an API token',
-  },
-} as const;
-
-export interface Credentials {
-  readonly token: string;
-  readonly email?: string;
-}
+/** Where each vendor's credentials are read from when no file is given. */
+const ENV: Readonly<Record<ImportVendor, Readonly<Record<string, string>>>> = {
+  jira: { email: 'JIRA_EMAIL', token: 'JIRA_TOKEN' },
+  pagerduty: { token: 'PAGERDUTY_TOKEN' },
+  zendesk: { email: 'ZENDESK_EMAIL', token: 'ZENDESK_TOKEN' },
+};
 
 /** The vendor's credentials: a file (JSON or YAML) or the environment, never the command line. */
 export async function credentials(
   vendor: ImportVendor,
   file: string | undefined,
   option = '--credentials',
-): Promise<Credentials> {
+): Promise<VendorCredentials> {
   const v = VENDORS[vendor];
+  const env = ENV[vendor];
   let given: Record<string, unknown>;
   if (file) {
     try {
@@ -84,15 +75,16 @@ export async function credentials(
         `cannot read the credentials file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-  } else given = Object.fromEntries(Object.entries(v.env).map(([k, name]) => [k, process.env[name]]));
-  const missing = v.fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
+  } else given = Object.fromEntries(Object.entries(env).map(([k, name]) => [k, process.env[name]]));
+  const fields: readonly string[] = v.fields;
+  const missing = fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
   if (missing.length > 0)
     throw new UsageError(
       file
         ? `the credentials file ${file} needs ${v.fields.map((f) => `"${f}"`).join(' and ')} (${v.what})`
-        : `no ${v.name} credentials: set ${v.fields.map((f) => v.env[f as keyof typeof v.env]).join(' and ')} (${v.what}) or pass ${option} FILE`,
+        : `no ${v.name} credentials: set ${fields.map((f) => env[f]).join(' and ')} (${v.what}) or pass ${option} FILE`,
     );
-  return given as unknown as Credentials;
+  return given as unknown as VendorCredentials;
 }
 
 /** An export file as a sink: canonical JSON Lines, appended page by page. */
@@ -116,12 +108,8 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   const until = opts.until ? parseAsOf(opts.until, '--until') : Date.now();
   if (since >= until) throw new UsageError('--since must be before --until');
   const mapping = await loadMappingFile(opts.mapping);
-  if (!mapping[vendor])
-    throw new UsageError(
-      `the mapping has no ${vendor} section: it says how ${VENDORS[vendor].name}'s records read in our vocabulary (see examples/mapping.yaml); pass --mapping FILE`,
-    );
-  if (vendor === 'zendesk' && !opts.url)
-    throw new UsageError("pass --url with your Zendesk's address, e.g. --url https://acme.zendesk.com");
+  const gap = historyGap(vendor, { mapping, ...(opts.url ? { url: opts.url } : {}) });
+  if (gap) throw new UsageError(`${gap}: pass ${mapping[vendor] ? '--url URL' : '--mapping FILE'}`);
   const secret = await credentials(vendor, opts.credentials);
   const statePath =
     opts.state ?? (opts.out ? `${opts.out}.import-state.json` : join(opts.data as string, `import-${vendor}.json`));
@@ -150,18 +138,14 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
       waiting = ` · waiting ${(ms / 1000).toFixed(1)} s (${reason})`;
     },
   };
-  const history: HistorySource =
-    vendor === 'zendesk'
-      ? zendeskHistory({
-          url: opts.url as string,
-          email: secret.email ?? '',
-          token: secret.token,
-          since,
-          until,
-          mapping,
-          fetch,
-        })
-      : pagerDutyHistory({ url: opts.url ?? PAGERDUTY_API, token: secret.token, since, until, fetch });
+  const history = historyOf(vendor, {
+    ...(opts.url ? { url: opts.url } : {}),
+    credentials: secret,
+    since,
+    until,
+    mapping,
+    fetch,
+  });
   const local = opts.data ? await openLocalStore(opts.data, 'import') : undefined;
   const file = opts.out ? await fileSink(opts.out, state?.cursor !== undefined) : undefined;
   const store = local?.store;

@@ -1,5 +1,6 @@
 /** The `escalation-auditor` command line. */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { IMPORT_VENDORS } from '../lib/adapters/vendors/names';
 import { MAX_BODY } from '../lib/app/limits';
 import { SOURCE_NAMES } from '../lib/sources/names';
 import { FORMATS, REPORT_FORMATS, UsageError } from './options';
@@ -182,7 +183,7 @@ Examples:
     .description(
       "A vendor's history for a time range, through the same translation and mapping as its webhooks, into an export or the store.",
     )
-    .addArgument(new Argument('<vendor>', 'whose history').choices(['pagerduty', 'zendesk']))
+    .addArgument(new Argument('<vendor>', 'whose history').choices(IMPORT_VENDORS))
     .requiredOption('--since <time>', 'from this RFC 3339 time')
     .option('--until <time>', 'to this time (default: now)')
     .option('--mapping <file>', "the mapping file (how the vendor's records read in our vocabulary)")
@@ -190,11 +191,11 @@ Examples:
     .option('--data <dir>', 'or append to the embedded store in this folder (stop serve first)')
     .option(
       '--url <url>',
-      "the vendor's API: https://<you>.zendesk.com (PagerDuty's default: https://api.pagerduty.com)",
+      "the vendor's address: https://<you>.zendesk.com, https://<you>.atlassian.net (PagerDuty's default: https://api.pagerduty.com)",
     )
     .option(
       '--credentials <file>',
-      'a JSON or YAML file with { token } (PagerDuty) or { email, token } (Zendesk); default: PAGERDUTY_TOKEN, or ZENDESK_EMAIL and ZENDESK_TOKEN',
+      'a JSON or YAML file with { token } (PagerDuty) or { email, token } (Zendesk, Jira); default: PAGERDUTY_TOKEN, ZENDESK_EMAIL and ZENDESK_TOKEN, or JIRA_EMAIL and JIRA_TOKEN',
     )
     .option('--state <file>', 'where the cursor is kept to resume (default: next to --out, or in --data)')
     .option('--no-progress', 'no progress line on a terminal')
@@ -210,7 +211,9 @@ Examples:
   PAGERDUTY_TOKEN=... escalation-auditor import pagerduty --since 2026-02-01T00:00:00Z \\
     --mapping examples/mapping.yaml --out pagerduty-february.jsonl
   ZENDESK_EMAIL=... ZENDESK_TOKEN=... escalation-auditor import zendesk --url https://acme.zendesk.com \\
-    --since 2026-02-01T00:00:00Z --mapping examples/mapping.yaml --out zendesk-february.jsonl`,
+    --since 2026-02-01T00:00:00Z --mapping examples/mapping.yaml --out zendesk-february.jsonl
+  JIRA_EMAIL=... JIRA_TOKEN=... escalation-auditor import jira --url https://acme.atlassian.net \\
+    --since 2026-02-01T00:00:00Z --mapping examples/mapping.yaml --out jira-february.jsonl`,
     )
     .action(async (vendor, opts) => {
       const { importCommand } = await import('./import');

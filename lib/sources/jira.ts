@@ -1,8 +1,13 @@
 /**
  * Jira Cloud / Jira Service Management webhooks: `jira:issue_created`, `jira:issue_updated` (read
  * through its changelog) and `comment_created` (public when `jsdPublic`).
- * Signature: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. Jira signs no
- * timestamp; `X-Atlassian-Webhook-Identifier` is the same across retries and makes the ids.
+ * Signature: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. Jira signs no timestamp.
+ *
+ * Ids come from what the change is, which the webhook and the REST API (the import) both carry:
+ * `jira:<key>:created`, `jira:<key>:changelog:<changelog id>`, `jira:<key>:comment:<comment id>`,
+ * each `#n` for the n-th event it yields. A retry carries the same payload, so it is a duplicate;
+ * so is the same change imported later. A payload without those ids falls back to
+ * `X-Atlassian-Webhook-Identifier` (the same across retries).
  */
 import type { JiraMapping } from './mapping';
 import { severityOf } from './mapping';
@@ -11,6 +16,7 @@ import {
   actorOf,
   type Candidate,
   type Emit,
+  idOf,
   isObject,
   isoFromEpochMs,
   parseJson,
@@ -52,7 +58,7 @@ export const jira: Source<Translation> = {
     const timestamp = typeof payload.timestamp === 'number' ? payload.timestamp : undefined;
     const at = timestamp === undefined ? undefined : isoFromEpochMs(timestamp);
     if (!key || !at) return { ...out, unmapped: ['missing issue.key, or timestamp is not epoch milliseconds'] };
-    const delivery = req.headers[IDENTIFIER] ?? `${payload.webhookEvent}:${key}:${timestamp}`;
+    const delivery = changeOf(payload, key) ?? req.headers[IDENTIFIER] ?? `${payload.webhookEvent}:${key}:${timestamp}`;
     const queue = m.queueField ? names(fields[m.queueField])[0] : undefined;
     const base = { ticketId: key, at, ...actor(m, payload.user), ...(queue ? { queue } : {}) };
     let n = 0;
@@ -82,6 +88,21 @@ export const jira: Source<Translation> = {
     return out;
   },
 };
+
+/** What the change is, by the ids Jira gives it (see the ids above). */
+function changeOf(payload: Record<string, unknown>, key: string): string | undefined {
+  const idIn = (v: unknown) => (isObject(v) ? idOf(v.id) : undefined);
+  if (payload.webhookEvent === 'jira:issue_created') return `${key}:created`;
+  if (payload.webhookEvent === 'jira:issue_updated') {
+    const id = idIn(payload.changelog);
+    return id ? `${key}:changelog:${id}` : undefined;
+  }
+  if (payload.webhookEvent === 'comment_created') {
+    const id = idIn(payload.comment);
+    return id ? `${key}:comment:${id}` : undefined;
+  }
+  return undefined;
+}
 
 function actor(m: JiraMapping, user: unknown): Candidate {
   return actorOf(m.users, isObject(user) && typeof user.accountId === 'string' ? user.accountId : undefined);

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../cli/config';
 import { SOURCES } from '../../lib/sources';
 import { serve } from '../support/cli';
+import { fakeJira, JIRA_EMAIL, JIRA_TOKEN, jiraIssues } from '../support/jira-api';
 import { type FakePagerDuty, fakePagerDuty, type LogEntry, logEntries, TOKEN } from '../support/pagerduty-api';
-import { pagerDutyEvent, signed } from '../support/webhooks';
+import { jiraEvent, pagerDutyEvent, signed } from '../support/webhooks';
 
 const BIN = join(import.meta.dirname, '../../bin/escalation-auditor.mjs');
 const MAPPING = join(import.meta.dirname, '../../examples/mapping.yaml');
@@ -409,6 +410,148 @@ describe('escalation-auditor import zendesk', () => {
       expect(events).toHaveLength(8);
     } finally {
       await zd.close();
+    }
+  });
+});
+
+describe('escalation-auditor import jira', () => {
+  const issues = jiraIssues(Date.parse('2026-03-02T09:00:00Z'), 5);
+  const jiraArgs = (url: string, out: string) => [
+    'import',
+    'jira',
+    '--url',
+    url,
+    '--since',
+    '2026-03-02T00:00:00Z',
+    '--until',
+    '2026-03-03T00:00:00Z',
+    '--mapping',
+    MAPPING,
+    '--out',
+    out,
+  ];
+  const env = { JIRA_EMAIL, JIRA_TOKEN };
+
+  it("pages through the search and each issue's changelog and comments, waits out a 429, retries a 500, and reads each change as its webhook is read", async () => {
+    const jira = await fakeJira(issues, 2);
+    try {
+      jira.rateLimit(1, 1);
+      jira.fail(1);
+      const dir = mkdtempSync(join(tmpdir(), 'ea-import-jira-'));
+      const out = join(dir, 'jira.jsonl');
+      const r = await cli([...jiraArgs(jira.url, out), '--format', 'json'], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ pages: 3, events: 35, unmapped: 0 });
+      const events = lines(out) as unknown as Record<string, unknown>[];
+      const brief = events
+        .filter((e) => e.ticketId === 'SUP-100')
+        .map(({ id, ticketId, actor, ...rest }) => ({ id, ...rest }));
+      expect(brief).toEqual([
+        {
+          id: 'jira:SUP-100:created#0',
+          at: '2026-03-02T09:00:00.000Z',
+          type: 'ticket.created',
+          severity: 'P1',
+          client: { id: 'Acme', tier: 'enterprise' },
+          queue: 'Support L1',
+        },
+        {
+          id: 'jira:SUP-100:changelog:10000#0',
+          at: '2026-03-02T09:05:00.000Z',
+          type: 'tag.added',
+          tag: 'troubleshooting-documented',
+          queue: 'Support L1',
+        },
+        {
+          id: 'jira:SUP-100:changelog:10000#1',
+          at: '2026-03-02T09:05:00.000Z',
+          type: 'troubleshooting.documented',
+          queue: 'Support L1',
+        },
+        {
+          id: 'jira:SUP-100:changelog:10001#0',
+          at: '2026-03-02T09:10:00.000Z',
+          type: 'escalated',
+          toTier: 'L2',
+          channel: 'ticket_assignment',
+          queue: 'Support L2',
+        },
+        {
+          id: 'jira:SUP-100:comment:20000#0',
+          at: '2026-03-02T09:30:00.000Z',
+          type: 'client.update',
+          status: 'Investigating',
+          etr: '2026-03-02T11:30:00.000Z',
+          queue: 'Support L2',
+        },
+        {
+          id: 'jira:SUP-100:comment:20002#0',
+          at: '2026-03-02T10:00:00.000Z',
+          type: 'client.update',
+          status: 'Fixing',
+          etr: '2026-03-02T11:00:00.000Z',
+          queue: 'Support L2',
+        },
+        {
+          id: 'jira:SUP-100:changelog:10002#0',
+          at: '2026-03-02T10:30:00.000Z',
+          type: 'ticket.resolved',
+          queue: 'Support L2',
+        },
+      ]);
+      expect(new Set(events.map((e) => e.id)).size).toBe(35);
+      // a 429, a 500, then three search pages, each issue's changelog and comments read on
+      expect(jira.requests.map((q) => q.status)).toEqual([429, 500, ...Array(13).fill(200)]);
+      expect(jira.requests.filter((q) => q.path.endsWith('/changelog'))).toHaveLength(5);
+      expect(jira.requests.filter((q) => q.path.endsWith('/comment'))).toHaveLength(5);
+      // the escalation's id is the one its webhook gets
+      const webhook = jiraEvent('jira:issue_updated', {
+        changelog: { id: '10001', items: issues[0]?.histories[1]?.items },
+      });
+      (webhook.issue as { key: string }).key = 'SUP-100';
+      const translated = SOURCES.jira.translate(
+        webhook,
+        {
+          headers: { 'x-atlassian-webhook-identifier': 'some-delivery' },
+          body: Buffer.alloc(0),
+          receivedAt: Date.now(),
+        },
+        await loadMappingFile(MAPPING),
+      );
+      expect((translated.events[0] as { id: string }).id).toBe('jira:SUP-100:changelog:10001#0');
+    } finally {
+      await jira.close();
+    }
+  });
+
+  it('an interrupted import resumes; a page token that expired meanwhile searches again from the last issue read', async () => {
+    const jira = await fakeJira(issues, 2);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'ea-import-jira-'));
+      const out = join(dir, 'jira.jsonl');
+      // the second page is refused: the first two issues are written
+      jira.refuse((token) => token !== undefined);
+      const first = await cli(jiraArgs(jira.url, out), env);
+      expect(first.code).toBe(1);
+      expect(first.stderr).toMatch(/run the same command again to resume/);
+      expect(new Set(lines(out).map((e) => e.ticketId))).toEqual(new Set(['SUP-100', 'SUP-101']));
+      jira.refuse(undefined);
+      jira.expireTokens();
+      jira.requests.length = 0;
+      const second = await cli(jiraArgs(jira.url, out), env);
+      expect(second.stderr).toBe('');
+      expect(second.code).toBe(0);
+      // the saved token is refused (400); the search starts again and skips the issues already read
+      expect(jira.requests.filter((q) => q.path.endsWith('/search/jql')).map((q) => q.status)).toEqual([
+        400, 200, 200, 200,
+      ]);
+      expect(jira.requests.filter((q) => q.path.endsWith('/changelog'))).toHaveLength(3);
+      const events = lines(out);
+      expect(events).toHaveLength(35);
+      expect(new Set(events.map((e) => e.id)).size).toBe(35);
+    } finally {
+      await jira.close();
     }
   });
 });

@@ -11,6 +11,9 @@
  */
 import type { HistoryPage, HistorySource } from '../../ports';
 import { type FetchOptions, getJson, VendorError } from './fetch';
+import { PAGERDUTY_API } from './names';
+
+export { PAGERDUTY_API };
 
 /** Log entry type -> the V3 webhook event it stands for. */
 const EVENT_TYPES: Readonly<Record<string, string>> = {
@@ -24,8 +27,6 @@ const DAY = 86_400_000;
 /** PagerDuty's classic pagination ends at offset + limit = 10,000. */
 const MAX_OFFSET = 10_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-export const PAGERDUTY_API = 'https://api.pagerduty.com';
 
 export interface PagerDutyHistoryOptions {
   readonly url?: string;

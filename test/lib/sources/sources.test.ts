@@ -261,7 +261,7 @@ describe('jira translation', () => {
     const t = translate('jira', jiraEvent('jira:issue_created'), headers);
     expect(t.events).toEqual([
       {
-        id: 'jira:wh-1#0',
+        id: 'jira:SUP-42:created#0',
         ticketId: 'SUP-42',
         at: '2026-03-02T10:00:00.000Z',
         actor: { id: '5a1b0e47748e770ed11f338c', role: 'CSM' },
@@ -322,7 +322,7 @@ describe('jira translation', () => {
       'ticket.resolved',
     ]);
     expect(t.events.map((e) => (e as { id: string }).id)).toEqual(
-      Array.from({ length: 7 }, (_, i) => `jira:wh-1#${i}`),
+      Array.from({ length: 7 }, (_, i) => `jira:SUP-42:changelog:10124#${i}`),
     );
     expect(t.ignored).toEqual(['summary: no rule reads it']);
   });
