@@ -1,6 +1,6 @@
 /** The `escalation-auditor` command line. */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { IMPORT_VENDORS } from '../lib/adapters/vendors/names';
+import { IMPORT_VENDORS, type ImportVendor } from '../lib/adapters/vendors/names';
 import { MAX_BODY } from '../lib/app/limits';
 import { SOURCE_NAMES } from '../lib/sources/names';
 import { FORMATS, REPORT_FORMATS, UsageError } from './options';
@@ -79,14 +79,23 @@ Examples:
     .addOption(
       new Option(
         '--reconcile-every <duration>',
-        "pull PagerDuty's changes this often (e.g. 15m) and store what no webhook delivered",
+        "pull the vendors' changes this often (e.g. 15m) and store what no webhook delivered",
       ).argParser(duration),
     )
-    .option('--pagerduty-url <url>', "PagerDuty's API for --reconcile-every (default: https://api.pagerduty.com)")
-    .option(
-      '--pagerduty-credentials <file>',
-      'a JSON or YAML file with { token } for --reconcile-every (default: the PAGERDUTY_TOKEN environment variable)',
+    .addOption(
+      new Option('--reconcile-from <vendors>', 'whose changes --reconcile-every pulls, comma-separated')
+        .default(['pagerduty'], 'pagerduty')
+        .argParser(vendorList),
     )
+    .option('--pagerduty-url <url>', "PagerDuty's API (default: https://api.pagerduty.com)")
+    .option('--pagerduty-credentials <file>', '{ token } as JSON or YAML (default: the PAGERDUTY_TOKEN variable)')
+    .option('--zendesk-url <url>', 'your Zendesk, e.g. https://acme.zendesk.com')
+    .option(
+      '--zendesk-credentials <file>',
+      '{ email, token } as JSON or YAML (default: ZENDESK_EMAIL and ZENDESK_TOKEN)',
+    )
+    .option('--jira-url <url>', 'your Jira Cloud site, e.g. https://acme.atlassian.net')
+    .option('--jira-credentials <file>', '{ email, token } as JSON or YAML (default: JIRA_EMAIL and JIRA_TOKEN)')
     .addHelpText(
       'after',
       `
@@ -255,6 +264,22 @@ refused and named (exit status 2), so a typo never silently keeps the default.`,
     for (const option of command.options) if (option.mandatory) option.description = `(required) ${option.description}`;
   }
   return cli;
+}
+
+/** `pagerduty,zendesk`: the vendors named, each once. */
+function vendorList(v: string): ImportVendor[] {
+  const names = [
+    ...new Set(
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const unknown = names.filter((n) => !(IMPORT_VENDORS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0)
+    throw new InvalidArgumentError(`expected some of ${IMPORT_VENDORS.join(', ')}, comma-separated`);
+  return names as ImportVendor[];
 }
 
 /** `30s`, `15m`, `2h`: milliseconds, at least a second. */

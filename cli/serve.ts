@@ -7,6 +7,7 @@ import { ExclusiveStore } from '../lib/adapters/local/exclusive-store';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { ReportFolder } from '../lib/adapters/local/report-folder';
 import { LocalTimers } from '../lib/adapters/local/timers';
+import type { ImportVendor } from '../lib/adapters/vendors/names';
 import { createApi } from '../lib/app/http';
 import type { TranslatorFailure } from '../lib/app/ingest';
 import { check, type LiveDeps } from '../lib/app/live';
@@ -14,7 +15,9 @@ import { TicketQueue } from '../lib/app/queue';
 import { reconcileChanged, SWEEP_EVERY_MS, sweep } from '../lib/app/sweep';
 import type { Unreadable } from '../lib/app/tickets';
 import { deliverWeeklyReport } from '../lib/app/weekly';
+import type { HistorySource } from '../lib/ports';
 import { lastWeek, nextReportTime } from '../lib/report/aggregate';
+import type { Mapping } from '../lib/sources/mapping';
 import { DEV_SECRET, devSecrets } from '../lib/sources/secrets';
 import { SOURCE_NAMES } from '../lib/sources/types';
 import { loadMappingFile, loadPolicyFile, loadReadToken, loadSecretsFile, type Secrets } from './config';
@@ -45,10 +48,49 @@ export interface ServeOptions {
   reports?: string;
   /** A file holding the bearer token the read routes require (required off loopback). */
   readToken?: string;
-  /** Pull PagerDuty's changes this often (ms) and store what no webhook delivered. */
+  /** Pull the vendors' changes this often (ms) and store what no webhook delivered. */
   reconcileEvery?: number;
+  /** Whose changes (default: PagerDuty). */
+  reconcileFrom?: readonly ImportVendor[];
   pagerdutyUrl?: string;
   pagerdutyCredentials?: string;
+  zendeskUrl?: string;
+  zendeskCredentials?: string;
+  jiraUrl?: string;
+  jiraCredentials?: string;
+}
+
+interface RepairTally {
+  runs: number;
+  failures: number;
+  recovered: number;
+  pulledUntil?: string;
+}
+
+/** Each vendor to reconcile with, its address and credentials checked and bound. */
+async function repairSources(
+  opts: ServeOptions,
+  mapping: Mapping,
+): Promise<{ vendor: ImportVendor; history: (since: number, until: number) => HistorySource }[]> {
+  const [{ credentials }, { historyGap, historyOf }] = await Promise.all([
+    import('./import'),
+    import('../lib/adapters/vendors'),
+  ]);
+  const from = opts.reconcileFrom ?? ['pagerduty'];
+  return Promise.all(
+    from.map(async (vendor) => {
+      const url = opts[`${vendor}Url` as const];
+      const gap = historyGap(vendor, { mapping, ...(url ? { url } : {}) });
+      if (gap)
+        throw new UsageError(`--reconcile-every: ${gap}; pass ${mapping[vendor] ? `--${vendor}-url` : '--mapping'}`);
+      const secret = await credentials(vendor, opts[`${vendor}Credentials` as const], `--${vendor}-credentials`);
+      return {
+        vendor,
+        history: (since: number, until: number) =>
+          historyOf(vendor, { ...(url ? { url } : {}), credentials: secret, since, until, mapping }),
+      };
+    }),
+  );
 }
 
 export interface Serving {
@@ -67,18 +109,9 @@ export function isLoopback(host: string): boolean {
 export async function serve(opts: ServeOptions): Promise<Serving> {
   const policy = await loadPolicyFile(opts.policy);
   const mapping = await loadMappingFile(opts.mapping);
-  // read before anything opens: a missing token is a usage error, not a half-started service
+  // read before anything opens: a missing token is a usage error, not a half-started service;
   // the importer is loaded only when asked for: serve's start-up does not pay for it
-  const repairWith = opts.reconcileEvery
-    ? await Promise.all([import('./import'), import('../lib/adapters/vendors/pagerduty'), import('../lib/app/import')])
-    : undefined;
-  const pagerduty = repairWith
-    ? await repairWith[0].credentials('pagerduty', opts.pagerdutyCredentials, '--pagerduty-credentials')
-    : undefined;
-  if (opts.reconcileEvery && !mapping.pagerduty)
-    throw new UsageError(
-      '--reconcile-every pulls from PagerDuty, and the mapping has no pagerduty section (see examples/mapping.yaml); pass --mapping FILE',
-    );
+  const repairFrom = opts.reconcileEvery ? await repairSources(opts, mapping) : [];
   if (!opts.secrets && !isLoopback(opts.host)) {
     // the development secret is published: anyone who can reach the port could post events
     throw new UsageError(
@@ -145,7 +178,11 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   );
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const repair = { runs: 0, failures: 0, recovered: 0, until: undefined as string | undefined };
+  const repair = {
+    vendors: Object.fromEntries(
+      repairFrom.map(({ vendor }) => [vendor, { runs: 0, failures: 0, recovered: 0 }]),
+    ) as Record<string, RepairTally>,
+  };
   const stats = () => ({
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
@@ -157,10 +194,8 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       ? {
           reconciliation: {
             everySeconds: opts.reconcileEvery / 1000,
-            runs: repair.runs,
-            failures: repair.failures,
-            recoveredByReconciliation: repair.recovered,
-            pulledUntil: repair.until,
+            recoveredByReconciliation: Object.values(repair.vendors).reduce((n, v) => n + v.recovered, 0),
+            ...repair.vendors,
           },
         }
       : {}),
@@ -227,36 +262,31 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   }, SWEEP_EVERY_MS);
   sweeping.unref();
 
-  // missed webhooks repaired: PagerDuty's changes since the last pull, through the webhook's own
-  // translation; what no webhook delivered is stored, counted and reconciled (lib/app/import.ts)
+  // missed webhooks repaired: each vendor's changes since its last pull, through the webhook's own
+  // translation; what no webhook delivered is stored, counted and reconciled (lib/app/repair.ts)
   let repairing: NodeJS.Timeout | undefined;
-  if (opts.reconcileEvery && pagerduty && repairWith) {
+  if (opts.reconcileEvery && repairFrom.length > 0) {
     const every = opts.reconcileEvery;
-    const { token } = pagerduty;
-    const [, { PAGERDUTY_API, pagerDutyHistory }, { importHistory, storeSink }] = repairWith;
-    const cursorFile = data ? join(data, 'reconcile-pagerduty.json') : undefined;
-    // the first pull looks back a day (webhooks missed before serve ran), then each from the last
-    let since = Date.now() - Math.max(2 * every, 86_400_000);
-    if (cursorFile && existsSync(cursorFile)) since = Date.parse(JSON.parse(readFileSync(cursorFile, 'utf8')).until);
+    const { repairMissed } = await import('../lib/app/repair');
     const pull = async () => {
-      // a minute behind now: what the vendor is still writing is left for the next pull
-      const until = Date.now() - 60_000;
-      if (until <= since) return;
-      repair.runs++;
-      try {
-        await importHistory(
-          pagerDutyHistory({ url: opts.pagerdutyUrl ?? PAGERDUTY_API, token, since, until }),
-          mapping,
-          storeSink(store, changed, (n) => {
-            repair.recovered += n;
-          }),
-        );
-        since = until;
-        repair.until = new Date(until).toISOString();
-        if (cursorFile) writeFileSync(cursorFile, `${JSON.stringify({ until: repair.until })}\n`);
-      } catch (err) {
-        repair.failures++;
-        log(`reconciliation with PagerDuty failed (tried again in ${every / 1000} s): ${(err as Error).message}`);
+      for (const { vendor, history } of repairFrom) {
+        const tally = repair.vendors[vendor] as RepairTally;
+        tally.runs++;
+        try {
+          const run = await repairMissed(
+            vendor,
+            { store, cursors: local.store, mapping, history, changed, now: Date.now },
+            every,
+          );
+          if (!run) continue;
+          tally.recovered += run.recovered;
+          tally.pulledUntil = new Date(run.until).toISOString();
+          if (run.recovered > 0)
+            log(`reconciliation with ${vendor}: ${run.recovered} changes no webhook delivered, ${run.tickets} tickets`);
+        } catch (err) {
+          tally.failures++;
+          log(`reconciliation with ${vendor} failed (tried again in ${every / 1000} s): ${(err as Error).message}`);
+        }
       }
     };
     const next = () => {
@@ -298,7 +328,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       `  alerts: this console${alertsFile ? `, ${alertsFile}` : ''}${opts.alertsWebhook ? `, ${opts.alertsWebhook}` : ''}; deadlines judged ${opts.grace} s after they pass`,
       ...(opts.reconcileEvery
         ? [
-            `  reconciliation: PagerDuty's changes pulled every ${opts.reconcileEvery / 1000} s; what no webhook delivered is stored`,
+            `  reconciliation: ${repairFrom.map((r) => r.vendor).join(', ')} pulled every ${opts.reconcileEvery / 1000} s; what no webhook delivered is stored`,
           ]
         : []),
       `  POST ${server.url}/webhooks/{${SOURCE_NAMES.join('|')}} and /webhooks/custom/{name}   GET ${server.url}/tickets/{id}   GET ${server.url}/healthz`,

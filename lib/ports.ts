@@ -167,6 +167,15 @@ export interface ReportSink {
  * A vendor's history, page by page, as payloads shaped like its webhooks (so that one translation
  * per vendor serves both), resumable: each page carries the cursor to ask for the next one with.
  */
+/**
+ * Small named values kept with the store: where each vendor's periodic repair last pulled to.
+ * An item of the table in AWS and in the embedded store alike.
+ */
+export interface Cursors {
+  readCursor(name: string): Promise<string | undefined>;
+  writeCursor(name: string, value: string): Promise<void>;
+}
+
 export interface HistorySource {
   /** Whose translation applies. */
   readonly source: SourceName;

@@ -28,6 +28,8 @@ export interface TicketEvent {
   readonly queue: string | undefined;
   /** `<system>:<id>` of the incident this event comes from, when it does (population only). */
   readonly incident: string | undefined;
+  /** `recoveredAt` as epoch milliseconds: found by reconciliation, not delivered (reports only; not identity). */
+  readonly recovered: number | undefined;
 }
 
 export type ParseResult = { ok: true; event: TicketEvent } | { ok: false; error: string };
@@ -75,6 +77,7 @@ function compactEvent(e: CanonicalEvent): TicketEvent {
     etr: e.type === 'client.update' && e.etr !== undefined ? Date.parse(e.etr) : undefined,
     queue: e.queue,
     incident: e.incident ? `${e.incident.system}:${e.incident.id}` : undefined,
+    recovered: e.recoveredAt !== undefined ? Date.parse(e.recoveredAt) : undefined,
   };
 }
 
@@ -108,6 +111,7 @@ export function sameEvent(a: TicketEvent, b: TicketEvent): boolean {
     a.etr === b.etr &&
     a.queue === b.queue &&
     a.incident === b.incident
+    // not `recovered`: a change found by reconciliation is the one its webhook delivers
   );
 }
 
@@ -141,6 +145,7 @@ const PACKED = [
   'etr',
   'queue',
   'incident',
+  'recovered',
 ] as const satisfies readonly (keyof TicketEvent)[];
 
 /**
@@ -174,5 +179,6 @@ export function unpackEvent(text: string): TicketEvent {
     etr: at(13) as number | undefined,
     queue: at(14) as string | undefined,
     incident: at(15) as string | undefined,
+    recovered: at(16) as number | undefined,
   };
 }

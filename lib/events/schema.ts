@@ -48,6 +48,12 @@ const common = {
    * incident names and the incidents that name no known ticket (the population's completeness).
    */
   incident: z.object({ system: identifier.max(64), id: identifier }).optional(),
+  /**
+   * An extension to RULES.md section 1, ignored by every rule and by identity: no webhook
+   * delivered this change; the periodic reconciliation with the vendor found it at this time
+   * (counted as "recovered by reconciliation" in the weekly report).
+   */
+  recoveredAt: Timestamp.optional(),
 };
 
 /** Unknown fields are accepted and ignored (stripped); a raw-payload archive keeps them where needed. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../cli/config';
 import { SOURCES } from '../../lib/sources';
 import { serve } from '../support/cli';
-import { fakeJira, JIRA_EMAIL, JIRA_TOKEN, jiraIssues } from '../support/jira-api';
+import { fakeJira, JIRA_EMAIL, JIRA_TOKEN, type JiraIssue, jiraIssues } from '../support/jira-api';
 import { type FakePagerDuty, fakePagerDuty, type LogEntry, logEntries, TOKEN } from '../support/pagerduty-api';
 import { jiraEvent, pagerDutyEvent, signed } from '../support/webhooks';
 
@@ -160,7 +160,7 @@ describe('escalation-auditor import pagerduty', () => {
 });
 
 describe('serve --reconcile-every', () => {
-  it('stores what PagerDuty has and no webhook delivered, counts it, and leaves what was delivered alone', async () => {
+  it('stores what PagerDuty and Jira have and no webhook delivered, counts it, and leaves what was delivered alone', async () => {
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const incident = {
       id: 'QREPAIR1',
@@ -175,9 +175,14 @@ describe('serve --reconcile-every', () => {
       { id: 'R2', type: 'acknowledge_log_entry', created_at: minutesAgo(8), agent, incident },
     ];
     const live = await fakePagerDuty(entries);
+    // a Jira issue created 95 minutes ago: of its webhooks, only the creation arrived
+    const [issue] = jiraIssues(Date.now() - 95 * 60_000, 1) as [JiraIssue];
+    const jira = await fakeJira([issue]);
     const dir = mkdtempSync(join(tmpdir(), 'ea-repair-'));
     const credentials = join(dir, 'pagerduty.yaml');
     writeFileSync(credentials, `token: ${TOKEN}\n`);
+    const jiraCredentials = join(dir, 'jira.yaml');
+    writeFileSync(jiraCredentials, `email: ${JIRA_EMAIL}\ntoken: ${JIRA_TOKEN}\n`);
     try {
       const s = await serve([
         '--memory',
@@ -189,9 +194,15 @@ describe('serve --reconcile-every', () => {
         live.url,
         '--pagerduty-credentials',
         credentials,
+        '--reconcile-from',
+        'pagerduty,jira',
+        '--jira-url',
+        jira.url,
+        '--jira-credentials',
+        jiraCredentials,
       ]);
       // the helpdesk's webhooks arrived; of PagerDuty's, only the acknowledgement did
-      const post = async (source: 'canonical' | 'pagerduty', payload: unknown) => {
+      const post = async (source: 'canonical' | 'pagerduty' | 'jira', payload: unknown) => {
         const r = signed(source, payload, { secret: 'escalation-auditor-dev-secret' });
         return (await fetch(`${s.url}/webhooks/${source}`, { method: 'POST', headers: r.headers, body: r.body }))
           .status;
@@ -211,21 +222,51 @@ describe('serve --reconcile-every', () => {
       };
       ack.event.occurred_at = (entries[1] as LogEntry).created_at.replace('Z', '.250Z');
       expect(await post('pagerduty', ack)).toBe(200);
-      let health: { reconciliation?: { runs: number; recoveredByReconciliation: number } } = {};
+      const created = jiraEvent(
+        'jira:issue_created',
+        {},
+        {
+          ...issue.fields,
+          labels: [],
+          customfield_10001: { value: 'Support L1' },
+        },
+      );
+      Object.assign(created, { timestamp: Date.parse(issue.fields.created), user: issue.fields.creator });
+      (created.issue as { key: string }).key = issue.key;
+      expect(await post('jira', created)).toBe(200);
+      type Tally = { runs: number; recovered: number };
+      let health: { reconciliation?: { recoveredByReconciliation: number; pagerduty: Tally; jira: Tally } } = {};
       for (const start = Date.now(); Date.now() - start < 20_000; ) {
         health = (await (await fetch(`${s.url}/healthz`)).json()) as typeof health;
-        if ((health.reconciliation?.runs ?? 0) >= 2) break;
+        if ((health.reconciliation?.pagerduty.runs ?? 0) >= 2 && (health.reconciliation?.jira.runs ?? 0) >= 2) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      // the page no webhook brought is recovered, once however often the pull runs
-      expect(health.reconciliation).toMatchObject({ recoveredByReconciliation: 1 });
-      const view = (await (await fetch(`${s.url}/tickets/ZD-7001`)).json()) as {
-        history: { id: string; type: string }[];
-      };
+      // what no webhook brought is recovered, once however often the pull runs: PagerDuty's page;
+      // Jira's changes and comments after the creation
+      expect(health.reconciliation).toMatchObject({
+        recoveredByReconciliation: 7,
+        pagerduty: { recovered: 1 },
+        jira: { recovered: 6 },
+      });
+      type View = { history: { id: string; type: string; recoveredAt?: string }[] };
+      const view = (await (await fetch(`${s.url}/tickets/ZD-7001`)).json()) as View;
       expect(view.history.map((e) => e.type)).toEqual(['ticket.created', 'escalated', 'ownership.taken']);
+      expect(view.history.map((e) => e.recoveredAt !== undefined)).toEqual([false, true, false]);
+      const sup = (await (await fetch(`${s.url}/tickets/${issue.key}`)).json()) as View;
+      expect(sup.history.map((e) => e.type)).toEqual([
+        'ticket.created',
+        'tag.added',
+        'troubleshooting.documented',
+        'escalated',
+        'client.update',
+        'client.update',
+        'ticket.resolved',
+      ]);
+      expect(sup.history.filter((e) => e.recoveredAt !== undefined)).toHaveLength(6);
       s.child.kill('SIGTERM');
     } finally {
       await live.close();
+      await jira.close();
     }
   }, 40_000);
 });

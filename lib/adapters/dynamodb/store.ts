@@ -10,6 +10,7 @@
  * | a ticket in the directory (embedded) | `TICKETS` | `<ticketId>` | written with the ticket's events |
  * | the table's features (embedded) | `META` | `ticket-directory` | present when the table keeps the directory |
  * | a ticket changed, not yet reconciled | `CHANGED` | `<ticketId>` | `at`: the latest change (Store.flagChanged) |
+ * | a named cursor (Cursors) | `CURSOR` | `<name>` | `value` |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -47,6 +48,7 @@ import type { RuleId } from '../../policy/schema';
 import type {
   AppendOutcome,
   ArchivedRequest,
+  Cursors,
   Notice,
   NoticeKey,
   NoticeState,
@@ -147,7 +149,7 @@ export interface WriteCounters {
   items: number;
 }
 
-export class DynamoStore implements Store {
+export class DynamoStore implements Store, Cursors {
   readonly counters: WriteCounters = { requests: 0, items: 0 };
   private readonly client: DynamoDBClient;
   private readonly table: string;
@@ -505,6 +507,26 @@ export class DynamoStore implements Store {
           ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async readCursor(name: string): Promise<string | undefined> {
+    const r = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: 'CURSOR' }, sk: { S: name } },
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item?.value?.S;
+  }
+
+  async writeCursor(name: string, value: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { pk: { S: 'CURSOR' }, sk: { S: name }, value: { S: value } },
       }),
     );
   }
