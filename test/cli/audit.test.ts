@@ -196,6 +196,7 @@ describe('escalation-auditor audit', () => {
       severeWithIncident: 1,
       withoutIncident: ['T-RAISED', 'T-UNPAGED'],
       unknownTicket: [{ incident: 'pagerduty:Q7', ticketId: 'ZD-99999' }],
+      recovered: { total: 0, bySource: {} },
     });
     const text = await cli(['audit', '--events', events, '--as-of', '2026-03-02T12:00:00Z']);
     expect(text.stdout).toContain(

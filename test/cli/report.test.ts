@@ -37,7 +37,7 @@ describe('escalation-auditor report', () => {
     expect(report.population).toEqual(audit.population);
   });
 
-  it('lists the population gaps of the week only: P0/P1 tickets opened in it no incident names, its incidents naming no known ticket', async () => {
+  it('lists the population gaps of the week only: P0/P1 tickets opened in it no incident names, its incidents naming no known ticket, the changes recovered by reconciliation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-population-'));
     const file = join(dir, 'export.jsonl');
     const created = (ticketId: string, at: string) =>
@@ -49,25 +49,27 @@ describe('escalation-auditor report', () => {
         severity: 'P1',
         client: { id: 'c', tier: 'enterprise' },
       });
-    const page = (ticketId: string, at: string, incident: string) =>
+    // a page found by the periodic reconciliation, not delivered by webhook, has recoveredAt
+    const page = (ticketId: string, at: string, incident: string, recovered = false) =>
       JSON.stringify({
-        id: `${ticketId}-${incident}`,
+        id: `pagerduty:${incident}:incident.triggered:${at}`,
         ticketId,
         type: 'escalated',
         at,
         toTier: 'L2',
         channel: 'page',
         incident: { system: 'pagerduty', id: incident },
+        ...(recovered ? { recoveredAt: at.replace(/:\d\dZ$/, ':59Z') } : {}),
       });
     writeFileSync(
       file,
       `${[
         created('T-LAST-WEEK', '2026-02-27T10:00:00Z'),
         created('T-PAGED', '2026-03-03T10:00:00Z'),
-        page('T-PAGED', '2026-03-03T10:02:00Z', 'Q1'),
+        page('T-PAGED', '2026-03-03T10:02:00Z', 'Q1', true),
         created('T-UNPAGED', '2026-03-03T11:00:00Z'),
         page('ZD-404', '2026-03-04T09:00:00Z', 'Q9'),
-        page('ZD-405', '2026-02-26T09:00:00Z', 'Q8'),
+        page('ZD-405', '2026-02-26T09:00:00Z', 'Q8', true),
       ].join('\n')}\n`,
     );
     const json = JSON.parse((await cli(['report', '--week', '2026-W10', '--events', file, '--format', 'json'])).stdout);
@@ -76,10 +78,14 @@ describe('escalation-auditor report', () => {
       severeWithIncident: 1,
       withoutIncident: ['T-UNPAGED'],
       unknownTicket: [{ incident: 'pagerduty:Q9', ticketId: 'ZD-404' }],
+      recovered: { total: 1, bySource: { pagerduty: 1 } },
     });
+    const markdown = (await cli(['report', '--week', '2026-W10', '--events', file])).stdout;
+    expect(markdown).toContain('1 change no webhook delivered, recovered by reconciliation (pagerduty 1)');
     const html = (await cli(['report', '--week', '2026-W10', '--events', file, '--format', 'html'])).stdout;
     expect(html).toContain('<h2>Population</h2>');
     expect(html).toContain('Incidents naming no known ticket (1): pagerduty:Q9 (ZD-404)');
+    expect(html).toContain('1 change no webhook delivered, recovered by reconciliation (pagerduty 1)');
   });
 
   it('writes CSV, one row per obligation, into a folder', async () => {
