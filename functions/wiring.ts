@@ -7,7 +7,10 @@
  *   (WEBHOOK_SECRETS for local runs), read again after 5 minutes and before refusing a signature;
  * - for timers and alerts (the checker): SCHEDULE_GROUP, CHECKER_ARN, SCHEDULER_ROLE_ARN,
  *   TIMER_DLQ_ARN, ALERTS_TOPIC_ARN, API_URL and GRACE_SECONDS (default 60);
- * - CHANGES_QUEUE_URL (the ingest Lambda): the FIFO queue of changed tickets the checker reconciles.
+ * - CHANGES_QUEUE_URL (the ingest and repair Lambdas): the FIFO queue of changed tickets the checker reconciles;
+ * - for the repair Lambda: RECONCILE_FROM (vendors, comma-separated), RECONCILE_EVERY_MINUTES,
+ *   VENDOR_URLS (JSON: vendor -> address) and CREDENTIALS_PARAMETER, the SSM SecureString with
+ *   each vendor's API credentials (`{ "pagerduty": { "token": "…" }, "jira": { "email": "…", "token": "…" } }`).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -93,10 +96,33 @@ export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})
   return parseSecrets(r.Parameter?.Value ?? '{}');
 }
 
+/**
+ * What the ingest and the repair do with the tickets whose events they stored: flag them in the
+ * table and queue them for the checker. The answer waits for the events and the flag; a message
+ * SQS did not take is not the sender's fault and is not retried by it: the flag stays and the
+ * next sweep reconciles the ticket.
+ */
+export function changedNotifier(store: DynamoStore, changes: SqsChanges) {
+  return async (ticketIds: readonly string[]) => {
+    const at = Date.now();
+    await store.flagChanged(ticketIds, at);
+    try {
+      await changes.send(ticketIds.map((ticketId) => ({ ticketId, at })));
+    } catch (err) {
+      logger.error('changes not queued; the sweep reconciles these tickets', { ticketIds, err });
+      count('ChangesNotQueued', ticketIds.length);
+    }
+  };
+}
+
+export function changesFromEnv(): SqsChanges | undefined {
+  const queueUrl = process.env.CHANGES_QUEUE_URL;
+  return queueUrl ? new SqsChanges(new SQSClient({}), queueUrl) : undefined;
+}
+
 export async function wireIngest() {
   const store = storeFromEnv();
-  const queueUrl = process.env.CHANGES_QUEUE_URL;
-  const changes = queueUrl ? new SqsChanges(new SQSClient({}), queueUrl) : undefined;
+  const changes = changesFromEnv();
   return {
     store,
     policy: policyFromEnv(),
@@ -105,22 +131,6 @@ export async function wireIngest() {
     // revoked secret takes effect on warm instances too
     secrets: {},
     secretSource: cachedSecrets(() => loadSecrets()),
-    ...(changes
-      ? {
-          // the answer waits for the events and the changed flag, both in the table; the reconcile
-          // runs in the checker, from the queue. A message SQS did not take is not the sender's
-          // fault and is not retried by it: the flag stays and the next sweep reconciles the ticket.
-          changed: async (ticketIds: readonly string[]) => {
-            const at = Date.now();
-            await store.flagChanged(ticketIds, at);
-            try {
-              await changes.send(ticketIds.map((ticketId) => ({ ticketId, at })));
-            } catch (err) {
-              logger.error('changes not queued; the sweep reconciles these tickets', { ticketIds, err });
-              count('ChangesNotQueued', ticketIds.length);
-            }
-          },
-        }
-      : {}),
+    ...(changes ? { changed: changedNotifier(store, changes) } : {}),
   };
 }

@@ -46,6 +46,8 @@ export interface AuditorFunctionProps {
   readonly logRetention: RetentionDays;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** At most this many at once (e.g. 1 for a job that must not overlap itself). */
+  readonly reservedConcurrency?: number;
   /**
    * A file of configuration (the policy and the mapping, JSON) copied into the bundle as
    * `CONFIG_FILE`, read at cold start: Lambda's environment holds 4 KB, a large organisation's
@@ -129,6 +131,7 @@ export class AuditorFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
       logGroup: this.logGroup,

@@ -15,10 +15,16 @@
  * | `logRetentionDays` | 30 | Lambda and API access logs |
  * | `graceSeconds` | 60 | how long after a deadline the checker waits for late evidence |
  * | `apiRateLimit`, `apiBurstLimit` | 50, 100 | API Gateway throttling (requests/s) |
+ * | `reconcileFrom` | none | vendors whose changes the repair function pulls, e.g. `pagerduty,jira` |
+ * | `reconcileEveryMinutes` | 15 | how often it pulls |
+ * | `vendorUrls` | PagerDuty's API | `{"jira": "https://acme.atlassian.net", "zendesk": "https://acme.zendesk.com"}` |
+ * | `credentialsParameter` | `/escalation-auditor/<stage>/vendor-credentials` | SSM SecureString with the vendors' API credentials |
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { historyGap } from '../lib/adapters/vendors';
+import { IMPORT_VENDORS } from '../lib/adapters/vendors/names';
 import { ConfigError } from '../lib/config';
 import { describeIssues } from '../lib/events/parse';
 import { parsePolicy } from '../lib/policy/load';
@@ -38,6 +44,13 @@ const list = z.preprocess(
   z.array(z.union([z.email(), z.url({ protocol: /^https$/ })])),
 );
 const json = (v: unknown) => (typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v);
+/** A vendor's address: HTTPS, or HTTP on this machine (a stand-in for the vendor in tests). */
+const vendorUrl = z
+  .url()
+  .refine(
+    (u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(u),
+    'an https:// address',
+  );
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const DeployContext = z.object({
@@ -75,10 +88,27 @@ export const DeployContext = z.object({
   graceSeconds: int(0, 3600, 60),
   apiRateLimit: int(1, 10_000, 50),
   apiBurstLimit: int(1, 5_000, 100),
+  reconcileFrom: z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(z.enum(IMPORT_VENDORS)).default([]),
+  ),
+  reconcileEveryMinutes: int(5, 1440, 15),
+  vendorUrls: z.preprocess(json, z.partialRecord(z.enum(IMPORT_VENDORS), vendorUrl).default({})),
+  credentialsParameter: z
+    .string()
+    .regex(/^\/[\w./-]+$/, 'an SSM parameter name starting with /')
+    .optional(),
 });
 
 export interface DeployConfig extends Omit<z.output<typeof DeployContext>, 'policyFile' | 'mappingFile' | 'timeZone'> {
   readonly secretsParameter: string;
+  readonly credentialsParameter: string;
   readonly policy: Policy;
   /** The policy as the functions receive it (compact JSON); undefined when it is the built-in one. */
   readonly policyText: string | undefined;
@@ -114,10 +144,19 @@ export function deployConfig(lookup: (key: string) => unknown, baseDir = process
     JSON.stringify(timeZone ? { ...written, calendar: { ...(written.calendar as object), timeZone } } : written);
   const mappingText = mappingFile ? JSON.stringify(read('mappingFile', mappingFile)) : undefined;
   const policy = policyText ? check('policyFile', policyText, parsePolicy) : DEFAULT_POLICY;
-  if (mappingText) check('mappingFile', mappingText, parseMapping);
+  const mapping = mappingText ? check('mappingFile', mappingText, parseMapping) : parseMapping('{}');
+  for (const vendor of rest.reconcileFrom) {
+    const url = rest.vendorUrls[vendor];
+    const gap = historyGap(vendor, { mapping, ...(url ? { url } : {}) });
+    if (gap)
+      throw new ConfigError(
+        `CDK context reconcileFrom: ${gap}; set ${mapping[vendor] ? `vendorUrls.${vendor}` : 'mappingFile'}`,
+      );
+  }
   return {
     ...rest,
     secretsParameter: rest.secretsParameter ?? `/escalation-auditor/${rest.stage}/webhook-secrets`,
+    credentialsParameter: rest.credentialsParameter ?? `/escalation-auditor/${rest.stage}/vendor-credentials`,
     policy,
     policyText,
     mappingText,

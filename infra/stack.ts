@@ -87,6 +87,8 @@ export class AuditorStack extends Stack {
   readonly ingest: AuditorFunction;
   readonly checker: AuditorFunction;
   readonly report: AuditorFunction;
+  /** The repair of missed webhooks, when the context names vendors to reconcile with (`reconcileFrom`). */
+  readonly repair: AuditorFunction | undefined;
 
   constructor(scope: Construct, id: string, props: AuditorStackProps) {
     super(scope, id, props);
@@ -277,6 +279,31 @@ export class AuditorStack extends Stack {
       memorySize: 2048,
     });
 
+    // The repair of missed webhooks (lib/app/repair.ts): each vendor of reconcileFrom pulled on a
+    // rate, its API credentials in an SSM SecureString deployed by hand like the webhook secrets.
+    // One run at a time: two would pull the same range and race for the cursor.
+    this.repair =
+      c.reconcileFrom.length > 0
+        ? new AuditorFunction(this, 'Repair', {
+            entry: 'functions/repair.ts',
+            functionName: `${prefix}-repair`,
+            description: "Pulls the vendors' changes since the last pull and stores what no webhook delivered",
+            environment: {
+              ...store,
+              CHANGES_QUEUE_URL: changes.queueUrl,
+              CREDENTIALS_PARAMETER: c.credentialsParameter,
+              RECONCILE_FROM: c.reconcileFrom.join(','),
+              RECONCILE_EVERY_MINUTES: String(c.reconcileEveryMinutes),
+              VENDOR_URLS: JSON.stringify(c.vendorUrls),
+            },
+            configFile,
+            logRetention,
+            timeout: Duration.minutes(Math.min(15, c.reconcileEveryMinutes)),
+            reservedConcurrency: 1,
+          })
+        : undefined;
+    const repair = this.repair;
+
     // Grants, each one explicit --------------------------------------------------------------
     const kmsPublish = ['kms:Decrypt', 'kms:GenerateDataKey'];
     for (const f of [this.ingest, this.checker]) allow(f.role, TABLE_WRITER, [table.tableArn]);
@@ -313,6 +340,15 @@ export class AuditorStack extends Stack {
     );
     allow(this.report.role, ['sns:Publish'], [reports.topicArn]);
     allow(this.report.role, kmsPublish, [key.keyArn]);
+    if (repair) {
+      allow(repair.role, TABLE_WRITER, [table.tableArn]);
+      allow(repair.role, ['sqs:SendMessage'], [changes.queueArn]);
+      allow(
+        repair.role,
+        ['ssm:GetParameter'],
+        [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: c.credentialsParameter.slice(1) })],
+      );
+    }
 
     // API ------------------------------------------------------------------------------------
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
@@ -410,8 +446,34 @@ export class AuditorStack extends Stack {
       "LambdaInvoke's grant: the report function and its versions, nothing else.",
     );
 
+    if (repair) {
+      const repairScheduleRole = new Role(this, 'RepairScheduleRole', {
+        description: `${prefix}: runs the repair schedule`,
+        assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': this.account },
+        }),
+      });
+      new Schedule(this, 'RepairSchedule', {
+        description: `${prefix}: pulls ${c.reconcileFrom.join(', ')} and stores what no webhook delivered`,
+        schedule: ScheduleExpression.rate(Duration.minutes(c.reconcileEveryMinutes)),
+        target: new LambdaInvoke(repair.fn, {
+          role: repairScheduleRole,
+          input: ScheduleTargetInput.fromObject({}),
+          // the next run is the retry: it pulls from where the failed one would have started
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: repair.failures,
+        }),
+      });
+      acknowledge(
+        repairScheduleRole,
+        `AwsSolutions-IAM5[Resource::<${this.getLogicalId(repair.fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        "LambdaInvoke's grant for the repair: the repair function and its versions, nothing else.",
+      );
+    }
+
     // Operations -----------------------------------------------------------------------------
-    const functions = [this.ingest, this.checker, this.report];
+    const functions = [this.ingest, this.checker, this.report, ...(repair ? [repair] : [])];
     const queues: [string, Queue][] = [
       ['TimerDeadLetters', timerDeadLetters],
       ['ChangeDeadLetters', changeDeadLetters],
@@ -495,6 +557,10 @@ export class AuditorStack extends Stack {
             custom('BreachesRetracted'),
             custom('WarningsSent'),
           ]),
+          graph('Recovered by reconciliation (no webhook delivered them)', [
+            custom('RecoveredByReconciliation'),
+            custom('ReconciliationFailures'),
+          ]),
           graph('Reconcile failures (the sweep repairs them)', [
             custom('ReconcileFailures'),
             custom('ChangesNotQueued'),
@@ -511,6 +577,12 @@ export class AuditorStack extends Stack {
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     out('ApiUrl', api.apiEndpoint, 'POST {ApiUrl}/webhooks/{canonical|zendesk|jira|pagerduty}');
     out('SecretsParameter', c.secretsParameter, 'SSM SecureString: the webhook signing secrets (JSON)');
+    if (repair)
+      out(
+        'CredentialsParameter',
+        c.credentialsParameter,
+        'SSM SecureString: the vendors\' API credentials for the repair (JSON: { "pagerduty": { "token": "…" } })',
+      );
     out('AlertsTopicArn', alerts.topicArn, 'breach alerts for on-call');
     out('ReportsTopicArn', reports.topicArn, 'weekly report announcements');
     out('OpsTopicArn', ops.topicArn, 'alarms of the auditor itself');

@@ -4,7 +4,8 @@
  * (references resolved to the emulator's resources), once from the TypeScript source and once as
  * the bundle `cdk synth` built. A signed webhook is followed through the table, the changes queue,
  * the checker, the schedules and SNS; the report through S3 and its topic; an outage of SNS and
- * Scheduler through the sweep. moto cannot run Lambda or fire schedules: the test delivers what
+ * Scheduler through the sweep; a missed webhook through the repair, against a stand-in for
+ * PagerDuty's REST API. moto cannot run Lambda or fire schedules: the test delivers what
  * SQS and Scheduler would, from the queue's own messages and the schedules' own payloads.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleGroupCommand,
@@ -41,6 +42,7 @@ import type { Timer } from '../../lib/ports';
 import { weekOf } from '../../lib/report/aggregate';
 import { httpApiEvent, type LambdaProcess, startLambda } from '../support/lambda';
 import { type Moto, StackOnMoto, startMoto, type Template } from '../support/moto';
+import { type FakePagerDuty, fakePagerDuty, type LogEntry, TOKEN as PAGERDUTY_TOKEN } from '../support/pagerduty-api';
 import { SECRET, signed } from '../support/webhooks';
 
 const run = promisify(execFile);
@@ -57,14 +59,33 @@ const NAMES = {
   ingest: 'escalation-auditor-dev-ingest',
   checker: 'escalation-auditor-dev-checker',
   report: 'escalation-auditor-dev-report',
+  repair: 'escalation-auditor-dev-repair',
 };
-const ENTRIES = { ingest: 'functions/ingest.ts', checker: 'functions/check.ts', report: 'functions/report.ts' };
+const ENTRIES = {
+  ingest: 'functions/ingest.ts',
+  checker: 'functions/check.ts',
+  report: 'functions/report.ts',
+  repair: 'functions/repair.ts',
+};
+/** What PagerDuty's log holds; each test adds what it needs. */
+const pagerDutyLog: LogEntry[] = [];
+let pagerDuty: FakePagerDuty;
 
 beforeAll(async () => {
   moto = await startMoto();
+  pagerDuty = await fakePagerDuty(pagerDutyLog);
   // the real app, synthesized with its bundles: a mapping (so the configuration file travels in
-  // each bundle) and no grace, so that a deadline is judged the moment it passes
-  const { app } = createApp({ outdir: out, context: { mappingFile: 'examples/mapping.yaml', graceSeconds: '0' } });
+  // each bundle), no grace, so that a deadline is judged the moment it passes, and the repair
+  // pulling from the PagerDuty stand-in
+  const { app } = createApp({
+    outdir: out,
+    context: {
+      mappingFile: 'examples/mapping.yaml',
+      graceSeconds: '0',
+      reconcileFrom: 'pagerduty',
+      vendorUrls: JSON.stringify({ pagerduty: pagerDuty.url }),
+    },
+  });
   const assembly = app.synth();
   const artifact = assembly.stacks[0];
   if (!artifact) throw new Error('no stack synthesized');
@@ -82,6 +103,13 @@ beforeAll(async () => {
       Value: JSON.stringify({ canonical: SECRET, custom: { opsgenie: 'og-token' } }),
     }),
   );
+  await new SSMClient(moto.config).send(
+    new PutParameterCommand({
+      Name: stack.environmentOf(NAMES.repair).CREDENTIALS_PARAMETER,
+      Type: 'SecureString',
+      Value: JSON.stringify({ pagerduty: { token: PAGERDUTY_TOKEN } }),
+    }),
+  );
   // what on-call and the managers would receive: a queue subscribed to each topic
   for (const [tap, topic] of [
     ['alerts', 'Alerts'],
@@ -93,6 +121,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of [sqs, sns, scheduler]) c?.destroy();
   await moto?.close();
+  await pagerDuty?.close();
   rmSync(out, { recursive: true, force: true });
 });
 
@@ -311,6 +340,55 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
     // the fired timer is gone from Scheduler
     const after = (await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules ?? [];
     expect(after.map((s) => s.Name)).not.toContain(first.s.Name);
+  }, 60_000);
+
+  it('repairs a webhook PagerDuty never delivered: the repair stores it once with recoveredAt, queues the ticket, counts it', async () => {
+    const ticket = form === 'source' ? 'ZD-8101' : 'ZD-8102';
+    const incident = {
+      id: `QREP${form.toUpperCase()}`,
+      type: 'incident',
+      title: `${ticket} Checkout down`,
+      escalation_policy: { id: 'P1EUYO0', type: 'escalation_policy_reference' },
+      service: { id: 'PLVTM9H', type: 'service_reference' },
+    };
+    const agent = { id: 'PXRUEF2', type: 'user_reference', summary: 'On-call L2' };
+    const at = (m: number) => minutesAgo(m).replace(/\.\d+Z$/, 'Z');
+    pagerDutyLog.push(
+      { id: `R1${form}`, type: 'trigger_log_entry', created_at: at(10), agent, incident },
+      { id: `R2${form}`, type: 'acknowledge_log_entry', created_at: at(8), agent, incident },
+    );
+    const table = env('repair').TABLE_NAME as string;
+    const dynamo = new DynamoDBClient(moto.config);
+    // a first run (the other form's run left its cursor): it looks back a day
+    await dynamo.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'CURSOR' }, sk: { S: 'repair:pagerduty' } } }),
+    );
+    await drain(changesUrl, true);
+    const first = await fns.repair.invoke<{ runs: { vendor: string; recovered: number; tickets: number }[] }>({});
+    expect(first.result.runs).toEqual([expect.objectContaining({ vendor: 'pagerduty', recovered: 2, tickets: 1 })]);
+    expect(first.metrics.RecoveredByReconciliation).toBe(2);
+    // run again: the cursor moved on, nothing new
+    const again = await fns.repair.invoke<{ runs: { recovered: number }[] }>({});
+    expect(again.result.runs.every((r) => r.recovered === 0)).toBe(true);
+    // the ticket's events in the table, each stamped as recovered; the ticket queued for the checker
+    const items =
+      (
+        await dynamo.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+            ExpressionAttributeValues: { ':pk': { S: `T#${ticket}` }, ':e': { S: 'E#' } },
+          }),
+        )
+      ).Items ?? [];
+    const events = items.map((i) => JSON.parse(i.event?.S ?? '{}') as CanonicalEvent);
+    expect(events.map((e) => e.type).sort()).toEqual(['escalated', 'ownership.taken']);
+    for (const e of events) expect(e.recoveredAt).toBeDefined();
+    const messages = await drain(changesUrl, true);
+    expect(messages.map((m) => m.Attributes?.MessageGroupId)).toContain(ticket);
+    const batch = await fns.checker.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(messages, changesArn));
+    expect(batch.result.batchItemFailures).toEqual([]);
+    dynamo.destroy();
   }, 60_000);
 
   it('stores a body of the whole limit within DynamoDB item size, and refuses one byte more with 413', async () => {

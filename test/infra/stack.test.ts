@@ -371,6 +371,77 @@ describe('the stack', () => {
   });
 });
 
+describe('the repair of missed webhooks (reconcileFrom)', () => {
+  const r = synth({
+    mappingFile: 'examples/mapping.yaml',
+    reconcileFrom: 'pagerduty,jira',
+    vendorUrls: '{"jira": "https://acme.atlassian.net"}',
+  });
+  const repair = r.stack.repair;
+  if (!repair) throw new Error('no repair function');
+  const repairId = r.stack.getLogicalId(repair.fn.node.defaultChild as Parameters<typeof r.stack.getLogicalId>[0]);
+
+  it('is not deployed unless asked for', () => {
+    expect(stack.repair).toBeUndefined();
+  });
+
+  it('passes cdk-nag AwsSolutions', () => {
+    const report = new AwsSolutionsChecks(r.app).validateScope(r.app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`)).toEqual([]);
+  });
+
+  it('runs every 15 minutes, one run at a time, the next run its retry', () => {
+    r.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [repairId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+      }),
+    });
+    r.template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'escalation-auditor-dev-repair',
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: Match.objectLike({
+          RECONCILE_FROM: 'pagerduty,jira',
+          RECONCILE_EVERY_MINUTES: '15',
+          VENDOR_URLS: '{"jira":"https://acme.atlassian.net"}',
+          CREDENTIALS_PARAMETER: '/escalation-auditor/dev/vendor-credentials',
+        }),
+      },
+    });
+  });
+
+  it('may write the table, queue changes and read its credentials parameter, nothing more', () => {
+    const statements = Object.values(r.template.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        (p.Properties.Roles as { Ref: string }[]).some(
+          (x) =>
+            x.Ref === r.stack.getLogicalId(repair.role.node.defaultChild as Parameters<typeof r.stack.getLogicalId>[0]),
+        ),
+      )
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    expect([...new Set(statements.flatMap(actions))].sort()).toEqual(
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ].sort(),
+    );
+    const ssm = statements.find((x) => actions(x).includes('ssm:GetParameter'));
+    expect(JSON.stringify(ssm?.Resource)).toContain('parameter/escalation-auditor/dev/vendor-credentials');
+  });
+});
+
 describe('the deployment settings', () => {
   it.each([
     [{ stage: 'Prod!' }, 'stage'],
@@ -381,6 +452,14 @@ describe('the deployment settings', () => {
     [{ logRetentionDays: '17' }, 'logRetentionDays: 17 is not one of'],
     [{ policyFile: 'no/such/policy.yaml' }, 'policyFile: cannot read no/such/policy.yaml'],
     [{ mappingFile: 'examples/policy.yaml' }, 'CDK context mappingFile: (mapping): Unrecognized keys'],
+    [{ reconcileFrom: 'servicenow' }, 'reconcileFrom.0'],
+    [{ reconcileFrom: 'pagerduty' }, 'CDK context reconcileFrom: the mapping has no pagerduty section'],
+    [
+      { reconcileFrom: 'jira', mappingFile: 'examples/mapping.yaml' },
+      'Jira needs its address, e.g. https://acme.atlassian.net; set vendorUrls.jira',
+    ],
+    [{ vendorUrls: '{"jira": "http://acme.atlassian.net"}' }, 'vendorUrls.jira: an https:// address'],
+    [{ reconcileEveryMinutes: '1' }, 'reconcileEveryMinutes'],
   ])('refuses %j, naming the field', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });
