@@ -335,6 +335,8 @@ describe('escalation-auditor import zendesk', () => {
       8447388090496,
     ),
     audit(4, 5158, t0 + 660, [comment(9100, 'Any news?')], 9100),
+    // a colleague of the client, copied on the ticket: an end-user, so no update from the team
+    audit(8, 5158, t0 + 690, [comment(9300, 'Status: still down here\nETR: 2026-03-02T12:00:00Z')], 9300),
     // three audits in one second, across a page boundary (three a page)
     audit(5, 5158, t0 + 720, [{ event_type: 'Change', status: 'solved', previous_value: 'open' }]),
     audit(
@@ -351,9 +353,11 @@ describe('escalation-auditor import zendesk', () => {
     audit(7, 5159, t0 + 720, [{ event_type: 'Change', priority: 'high', previous_value: 'low' }]),
   ];
 
+  const users = { '9100': 'end-user', '9300': 'end-user', '8447388090494': 'agent' } as const;
+
   it('follows the export page by page, builds each ticket as it stood, and reads it as the webhooks are read', async () => {
     const { fakeZendesk, EMAIL, ZENDESK_TOKEN } = await import('../support/zendesk-api');
-    const zd = await fakeZendesk(history, 3);
+    const zd = await fakeZendesk(history, 3, users);
     try {
       zd.rateLimit(1, 1);
       const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
@@ -408,7 +412,9 @@ describe('escalation-auditor import zendesk', () => {
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
       // the 429 waited out; each page starts in the second the one before ended in (what it repeats
       // is left out); the last full page is followed by one that brings nothing new
-      expect(zd.requests.map((q) => q.status)).toEqual([429, 200, 200, 200, 200]);
+      expect(zd.requests.map((q) => q.status)).toEqual([429, 200, 200, 200, 200, 200]);
+      // the commenters the mapping does not list, asked of the Users API once each
+      expect(zd.usersAsked.flat().sort()).toEqual(['9100', '9300']);
       // the escalation's id is the one its webhook gets
       const mapping = await loadMappingFile(MAPPING);
       const webhook = {
@@ -430,7 +436,7 @@ describe('escalation-auditor import zendesk', () => {
   });
   it('an interrupted import resumes with each ticket as it stood', async () => {
     const { fakeZendesk, EMAIL, ZENDESK_TOKEN } = await import('../support/zendesk-api');
-    const zd = await fakeZendesk(history, 3);
+    const zd = await fakeZendesk(history, 3, users);
     try {
       const dir = mkdtempSync(join(tmpdir(), 'ea-import-zd-'));
       const out = join(dir, 'zd.jsonl');

@@ -4,6 +4,7 @@
  * Basic auth (`<email>/token:<token>`), answering pages shaped like the API reference
  * ({ticket_events, next_page, count, end_of_stream, end_time}: `end_time` is the last event's
  * timestamp, so the next page starts in that second and repeats what the last page had in it).
+ * And the Users API's `GET /api/v2/users/show_many.json?ids=…` ({users: [{id, role}]}).
  * A 429 with Retry-After on demand.
  */
 
@@ -27,14 +28,21 @@ export interface ZendeskTicketEvent {
 export interface FakeZendesk {
   readonly url: string;
   readonly requests: { startTime: number; status: number }[];
+  /** The ids of each Users API request (show_many). */
+  readonly usersAsked: string[][];
   rateLimit(n: number, seconds: number): void;
   /** Refuse (401) every request for which `when` holds, until set again. */
   refuse(when: ((startTime: number) => boolean) | undefined): void;
   close(): Promise<void>;
 }
 
-export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage = 3): Promise<FakeZendesk> {
+export async function fakeZendesk(
+  events: readonly ZendeskTicketEvent[],
+  perPage = 3,
+  users: Readonly<Record<string, 'end-user' | 'agent' | 'admin'>> = {},
+): Promise<FakeZendesk> {
   const requests: FakeZendesk['requests'] = [];
+  const usersAsked: string[][] = [];
   let limited = 0;
   let retryAfter = 1;
   let refusing: ((startTime: number) => boolean) | undefined;
@@ -49,6 +57,13 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
     };
     const expected = `Basic ${Buffer.from(`${EMAIL}/token:${ZENDESK_TOKEN}`).toString('base64')}`;
     if (req.headers.authorization !== expected) return answer(401, { error: "Couldn't authenticate you" });
+    if (u.pathname === '/api/v2/users/show_many.json') {
+      const asked = (u.searchParams.get('ids') ?? '').split(',');
+      usersAsked.push(asked);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const known = asked.filter((id) => id in users);
+      return res.end(JSON.stringify({ users: known.map((id) => ({ id: Number(id), role: users[id] })) }));
+    }
     if (u.pathname !== '/api/v2/incremental/ticket_events.json') return answer(404, { error: 'InvalidEndpoint' });
     if (limited > 0) {
       limited--;
@@ -71,6 +86,7 @@ export async function fakeZendesk(events: readonly ZendeskTicketEvent[], perPage
   return {
     url,
     requests,
+    usersAsked,
     rateLimit(n, seconds) {
       limited = n;
       retryAfter = seconds;

@@ -5,8 +5,10 @@
  * child events (a property set when the ticket is created, a property changed, a comment). Each
  * becomes the event webhook (`zen:event-type:ticket.*`) Zendesk sends for it, with `detail` the
  * ticket as it stood then (kept per ticket as the stream goes), for the webhook's own translation.
- * A comment's author is staff when the mapping lists them, the requester when they opened the
- * ticket, and unknown otherwise.
+ * A comment's author is staff when the mapping lists them; otherwise the Users API says
+ * (`GET /api/v2/users/show_many.json?ids=…`: an `end-user` is not staff, an agent or admin is),
+ * since the events do not: a client's colleague copied on the ticket is no agent giving an update.
+ * An author the API does not know (deleted) is not staff when they opened the ticket, else unknown.
  *
  * The cursor holds each ticket as built so far (its properties, a few hundred bytes), so that an
  * import resumed after an interruption reads later changes against the ticket as it stood.
@@ -48,6 +50,24 @@ export function zendeskHistory(o: ZendeskHistoryOptions): HistorySource {
   const base = o.url.replace(/\/+$/, '');
   const headers = { authorization: `Basic ${Buffer.from(`${o.email}/token:${o.token}`).toString('base64')}` };
   const staff = new Set(Object.keys(o.mapping.zendesk?.users ?? {}));
+  /** User id -> staff or not, as the Users API answered. */
+  const roles = new Map<string, boolean>();
+  const learnAuthors = async (events: readonly TicketEvent[]) => {
+    const unknown = new Set<string>();
+    for (const e of events)
+      for (const c of e.child_events ?? []) {
+        const author = c.event_type === 'Comment' ? str(c.author_id) : null;
+        if (author && !staff.has(author) && !roles.has(author)) unknown.add(author);
+      }
+    const ids = [...unknown];
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100);
+      const body = (await getJson(`${base}/api/v2/users/show_many.json?ids=${chunk.join(',')}`, headers, o.fetch)) as {
+        users?: { id?: unknown; role?: unknown }[];
+      };
+      for (const u of body.users ?? []) if (str(u.id)) roles.set(String(u.id), u.role !== 'end-user');
+    }
+  };
   return {
     source: 'zendesk',
     async *pages(cursor): AsyncIterable<HistoryPage> {
@@ -81,8 +101,9 @@ export function zendeskHistory(o: ZendeskHistoryOptions): HistorySource {
           (body.ticket_events as TicketEvent[]).filter((e) => e.timestamp === end).map((e) => String(e.id)),
         );
         if (end === start) for (const e of events) if (e.timestamp === end) atStart.add(String(e.id));
+        await learnAuthors(events);
         yield {
-          payloads: events.flatMap((e) => webhooks(e, tickets, staff)),
+          payloads: events.flatMap((e) => webhooks(e, tickets, staff, roles)),
           cursor: JSON.stringify({
             start: Math.min(end, until),
             seen: [...atStart],
@@ -98,7 +119,12 @@ export function zendeskHistory(o: ZendeskHistoryOptions): HistorySource {
 }
 
 /** The webhooks Zendesk sends for one audit, in the order it sends them. */
-function webhooks(e: TicketEvent, tickets: Map<string, Record<string, unknown>>, staff: Set<string>): unknown[] {
+function webhooks(
+  e: TicketEvent,
+  tickets: Map<string, Record<string, unknown>>,
+  staff: Set<string>,
+  roles: ReadonlyMap<string, boolean>,
+): unknown[] {
   const ticketId = str(e.ticket_id);
   const time = e.created_at ?? (e.timestamp ? new Date(e.timestamp * 1000).toISOString() : undefined);
   if (!ticketId || !time) return [];
@@ -144,7 +170,11 @@ function webhooks(e: TicketEvent, tickets: Map<string, Record<string, unknown>>,
   for (const c of children) {
     if (c.event_type !== 'Comment') continue;
     const author = str(c.author_id);
-    const isStaff = author && staff.has(author) ? true : author && author === ticket.requester_id ? false : undefined;
+    const isStaff = !author
+      ? undefined
+      : staff.has(author)
+        ? true
+        : (roles.get(author) ?? (author === ticket.requester_id ? false : undefined));
     webhook(
       'comment_added',
       {
