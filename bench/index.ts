@@ -2,7 +2,7 @@
 import { benchAudit, benchAuditHeavy } from './audit';
 import { benchAws } from './aws';
 import { benchFunctions } from './functions';
-import { benchImport } from './import';
+import { benchImport, benchImportJira } from './import';
 import { benchIngest } from './ingest';
 import { benchReport } from './report';
 import { benchHistory, benchSoak } from './soak';
@@ -24,7 +24,10 @@ const all: Record<string, () => Promise<void>> = {
   soak: () => benchSoak(),
   aws: () => benchAws(),
   history: () => benchHistory(),
-  import: () => benchImport(),
+  import: async () => {
+    await benchImport();
+    await benchImportJira();
+  },
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(all)) await all[name]?.();
