@@ -1,7 +1,8 @@
 /** `escalation-auditor audit`: audits an export of canonical events (RULES.md section 5). */
 import { availableParallelism } from 'node:os';
+import { WaiverBook } from '../lib/engine/waivers';
 import { Timestamp } from '../lib/events/schema';
-import { loadPolicyFile } from './config';
+import { loadPolicyFile, loadWaiversFile } from './config';
 import { openSource } from './lines';
 import { withAudit } from './load';
 import { type Format, UsageError } from './options';
@@ -18,6 +19,8 @@ export interface AuditOptions {
   progress?: boolean;
   /** Threads to audit on; default: one for small files, one per core for large ones. */
   threads?: number;
+  /** A register of waivers: the breaches it covers are excused, counted apart. */
+  waivers?: string;
 }
 
 /** Worker threads pay off from a few MiB on; below that one thread starts faster. */
@@ -36,6 +39,7 @@ export function parseAsOf(value: string, option = '--as-of'): number {
 /** Runs the audit and returns the exit status. */
 export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const policy = await loadPolicyFile(opts.policy);
+  const waivers = await loadWaiversFile(opts.waivers);
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const source = await openSource(opts.events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
@@ -44,7 +48,15 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
   });
   const progress = new Progress(opts.progress !== false);
   const threads = opts.threads ?? defaultThreads(source.size);
-  const options = { policy, asOf, threads, skipInvalid: opts.skipInvalid === true, progress, format: opts.format };
+  const options = {
+    policy,
+    asOf,
+    threads,
+    skipInvalid: opts.skipInvalid === true,
+    progress,
+    format: opts.format,
+    ...(waivers ? { waivers } : {}),
+  };
   return withAudit(source, options, async ({ result, rejected, invalid }) => {
     progress.done();
     if (!result) {
@@ -62,7 +74,15 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
         `escalation-auditor: warning: id ${c.kept.id} was reused by a different event; the first was kept\n`,
       );
     }
-    await renderAudit({ ...result, policy, ...(opts.skipInvalid ? { rejected } : {}) }, opts.format, out);
+    const register = waivers && {
+      records: waivers.length,
+      unmatched: new WaiverBook(waivers, result.totals.asOf).unmatched(new Set(result.totals.waiversMatched)),
+    };
+    await renderAudit(
+      { ...result, policy, ...(opts.skipInvalid ? { rejected } : {}), ...(register ? { waivers: register } : {}) },
+      opts.format,
+      out,
+    );
     return opts.failOnBreach && result.totals.breaches > 0 ? 1 : 0;
   });
 }

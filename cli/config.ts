@@ -1,5 +1,6 @@
 /** Reading the configuration files the commands take: policy, mapping, secrets. */
 import { readFile } from 'node:fs/promises';
+import { parseWaivers, type WaiverRecord } from '../lib/engine/waivers';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
@@ -31,6 +32,10 @@ export const loadMappingFile = (path: string | undefined): Promise<Mapping> =>
 
 export const loadSecretsFile = (path: string): Promise<Secrets> =>
   readConfig(path, 'secrets', (text) => parseSecrets(text, decodeYaml));
+
+/** A register of waivers and revocations (YAML or JSON list); undefined when no file is given. */
+export const loadWaiversFile = (path: string | undefined): Promise<WaiverRecord[] | undefined> =>
+  path ? readConfig(path, 'waivers', (text) => parseWaivers(decodeYaml(text))) : Promise.resolve(undefined);
 
 /** A bearer token for the read routes: the file's one line, at least 16 characters. */
 export const loadReadToken = (path: string): Promise<string> =>

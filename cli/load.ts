@@ -5,6 +5,7 @@
  * and the chunk size, not by the input or the output.
  */
 import { type AuditTotals, mergeTotals } from '../lib/engine/audit';
+import type { WaiverRecord } from '../lib/engine/waivers';
 import type { Policy } from '../lib/policy/schema';
 import { eachLine, type Source } from './lines';
 import type { Format } from './options';
@@ -36,6 +37,8 @@ export interface AuditSourceOptions {
   readonly skipInvalid: boolean;
   readonly progress: Progress;
   readonly format: Format;
+  /** The register of waivers (`--waivers`): the breaches it covers are excused. */
+  readonly waivers?: readonly WaiverRecord[];
 }
 
 /** Event buckets per shard for an input of `size` bytes over `shards` shards (0: in memory). */
@@ -114,7 +117,7 @@ async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptio
   const done = shards.map(() => 0);
   const results = await Promise.all(
     shards.map((s, i) =>
-      s.audit(opts.policy, asOf, opts.format, (d) => {
+      s.audit(opts.policy, asOf, opts.format, opts.waivers ?? [], (d) => {
         done[i] = d;
         const total = done.reduce((a, b) => a + b, 0);
         opts.progress.update(() => `auditing · ${count(total)} tickets`);

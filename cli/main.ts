@@ -24,6 +24,10 @@ export function program(): Command {
       'audit the valid lines and report invalid ones as "rejected" instead of refusing the input',
     )
     .option('--fail-on-breach', 'exit with status 1 when there is at least one breach')
+    .option(
+      '--waivers <file>',
+      'a register of waivers (YAML or JSON): the breaches they cover are excused, counted apart',
+    )
     .option('--threads <n>', 'threads to audit on (default: 1 for files under 8 MiB, else one per core)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 64)

@@ -11,7 +11,8 @@ import { explain, explainRun } from '../lib/engine/explain';
 import { populationGaps, populationSummary } from '../lib/engine/population';
 import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
 import { breachRows, type MissedRun } from '../lib/engine/runs';
-import type { Breach } from '../lib/engine/types';
+import type { Breach, Obligation } from '../lib/engine/types';
+import type { UnmatchedWaiver } from '../lib/engine/waivers';
 import type { Policy, RuleId } from '../lib/policy/schema';
 import { counted } from '../lib/text/plural';
 import type { Format } from './options';
@@ -32,8 +33,9 @@ export interface Widths {
   rule: number;
 }
 
-/** The JSON document's breach object (RULES.md section 5, with the optional fields). */
-function breachJson(b: Breach, policy: Policy): object {
+/** The JSON document's breach object (RULES.md section 5, with the optional fields); an excused one names its waiver. */
+function breachJson(b: Breach | Obligation, policy: Policy): object {
+  const e = b.excuse;
   return {
     ticketId: b.ticketId,
     rule: b.rule,
@@ -42,6 +44,17 @@ function breachJson(b: Breach, policy: Policy): object {
     reason: explain(b, policy),
     policyLine: (ruleById.get(b.rule) as Rule).policyLine,
     ...(b.evidence ? { evidence: { eventId: b.evidence.eventId, type: b.evidence.type, at: iso(b.evidence.at) } } : {}),
+    ...(e
+      ? {
+          waiver: {
+            id: e.waiverId,
+            approver: e.approver,
+            reason: e.reason,
+            grantedAt: iso(e.grantedAt),
+            expiresAt: iso(e.expiresAt),
+          },
+        }
+      : {}),
   };
 }
 
@@ -80,12 +93,13 @@ export class AuditOutput {
     shard: number,
   ) {
     this.local = localTime(policy);
-    const names = format === 'json' ? ['breaches', 'runs'] : ['rows'];
+    const names = format === 'json' ? ['breaches', 'runs', 'excused'] : ['rows', 'excusedRows'];
     for (const name of names) this.streams[name] = new SortedSpill(dir, `${name}-${shard}`);
   }
 
-  /** One ticket's breaches, in due order. */
-  add(breaches: readonly Breach[]): void {
+  /** One ticket's breaches, in due order, and its obligations (the excused breaches among them). */
+  add(breaches: readonly Breach[], obligations: readonly Obligation[] = []): void {
+    for (const o of obligations) if (o.status === 'excused') this.addExcused(o);
     if (breaches.length === 0) return;
     const { policy } = this;
     if (this.format === 'json') {
@@ -112,6 +126,22 @@ export class AuditOutput {
     }
   }
 
+  private addExcused(o: Obligation): void {
+    const key = [o.dueAt, o.ticketId, ruleIndex(o.rule)] as const;
+    if (this.format === 'json') {
+      this.streams.excused?.add([...key, nested(breachJson(o, this.policy), 2)]);
+      return;
+    }
+    const sev = o.severity ?? '-';
+    this.widths.ticket = Math.max(this.widths.ticket, o.ticketId.length);
+    this.widths.severity = Math.max(this.widths.severity, sev.length);
+    this.widths.rule = Math.max(this.widths.rule, o.rule.length);
+    this.streams.excusedRows?.add([
+      ...key,
+      [this.local(o.dueAt), o.ticketId, sev, o.rule, explain(o, this.policy)].join(CELL),
+    ]);
+  }
+
   finish(): Record<string, Chunk[]> {
     return Object.fromEntries(Object.entries(this.streams).map(([name, s]) => [name, s.finish()]));
   }
@@ -125,6 +155,8 @@ export interface AuditReport {
   readonly widths: Widths;
   /** Set when invalid lines were skipped (`--skip-invalid`). */
   readonly rejected?: number;
+  /** Set when a register of waivers was given: its size, and what in it matched nothing. */
+  readonly waivers?: { readonly records: number; readonly unmatched: readonly UnmatchedWaiver[] };
 }
 
 /**
@@ -159,7 +191,7 @@ async function writeJson(r: AuditReport, w: Writer): Promise<void> {
     ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
   };
   await w.write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n`);
-  for (const name of ['breaches', 'runs']) {
+  for (const name of ['breaches', 'runs', ...(r.waivers ? ['excused'] : [])]) {
     await w.write(`  "${name}": [`);
     let first = true;
     for (const [, , , text] of records(r, name)) {
@@ -180,6 +212,9 @@ async function writeJson(r: AuditReport, w: Writer): Promise<void> {
       Object.entries(totals.byRule).map(([rule, t]) => [rule, { ...t, compliance: compliance(t) }]),
     ),
     population: totals.population,
+    ...(r.waivers
+      ? { waivers: { records: r.waivers.records, excused: totals.excused, unmatched: r.waivers.unmatched } }
+      : {}),
   };
   // the rest of the document: its top-level keys after the streamed lists, and the closing brace
   await w.write(`${JSON.stringify(tail, null, 2).slice(2)}\n`);
@@ -191,9 +226,10 @@ function sections(r: AuditReport) {
   const local = localTime(policy);
   const ruleRows = (Object.entries(totals.byRule) as [RuleId, RuleTally][]).map(([rule, t]) => [
     rule,
-    String(t.met + t.breached),
+    String(t.met + t.breached + t.excused),
     String(t.met),
     String(t.breached),
+    ...(r.waivers ? [String(t.excused)] : []),
     percent(compliance(t)),
     String(t.pending),
     String(t.cancelled),
@@ -201,6 +237,7 @@ function sections(r: AuditReport) {
   const headline = [
     `${counted(totals.tickets, 'ticket')}, ${counted(totals.events, 'event')}`,
     counted(totals.breaches, 'breach', 'breaches'),
+    ...(r.waivers ? [`${totals.excused} excused by waivers`] : []),
     counted(totals.findings.length, 'finding'),
     ...(totals.incomplete.length ? [`${totals.incomplete.length} incomplete`] : []),
     ...(totals.duplicates
@@ -213,7 +250,17 @@ function sections(r: AuditReport) {
     title: `${policy.id} (${policy.version}) audit as of ${local(totals.asOf)} ${zone}`,
     headline,
     breachHead: [`DUE (${zone})`, 'TICKET', 'SEV', 'RULE', 'WHAT HAPPENED'],
-    ruleHead: ['RULE', 'DUE', 'MET', 'BREACHED', 'COMPLIANCE', 'PENDING', 'CANCELLED'],
+    ruleHead: [
+      'RULE',
+      'DUE',
+      'MET',
+      'BREACHED',
+      ...(r.waivers ? ['EXCUSED'] : []),
+      'COMPLIANCE',
+      'PENDING',
+      'CANCELLED',
+    ],
+    unmatchedWaivers: (r.waivers?.unmatched ?? []).map((u) => `${u.id}: ${u.why}`),
     ruleRows,
     findings: totals.findings.map((f) => [f.ticketId, f.message]),
     incomplete: totals.incomplete,
@@ -263,7 +310,23 @@ async function writeText(r: AuditReport, w: Writer): Promise<void> {
     await w.write(`${line(s.breachHead, widths)}\n`);
     for (const [, , , cells] of records(r, 'rows')) await w.write(`${line(cells.split(CELL), widths)}\n`);
   }
+  if (r.waivers) {
+    await w.write('\nEXCUSED (breaches a waiver in force covers; not counted as breaches)\n');
+    if (r.totals.excused === 0) await w.write('none\n');
+    else {
+      const widths = [
+        Math.max(s.breachHead[0]?.length ?? 0, 16),
+        Math.max(6, r.widths.ticket),
+        Math.max(3, r.widths.severity),
+        Math.max(4, r.widths.rule),
+      ];
+      await w.write(`${line(s.breachHead, widths)}\n`);
+      for (const [, , , cells] of records(r, 'excusedRows')) await w.write(`${line(cells.split(CELL), widths)}\n`);
+    }
+  }
   const out = ['', 'BY RULE', table(s.ruleHead, s.ruleRows), ''];
+  if (s.unmatchedWaivers.length)
+    out.push('WAIVERS THAT MATCH NOTHING (check their scope)', ...s.unmatchedWaivers.map((u) => `  ${u}`), '');
   if (s.findings.length) out.push('FINDINGS (for review, not breaches)', table(['TICKET', 'FINDING'], s.findings), '');
   if (s.incomplete.length) out.push(`INCOMPLETE (no ticket.created, no rules applied): ${s.incomplete.join(', ')}`, '');
   if (s.conflicts.length)
@@ -280,7 +343,17 @@ async function writeMarkdown(r: AuditReport, w: Writer): Promise<void> {
     await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
     for (const [, , , cells] of records(r, 'rows')) await w.write(`${mdLine(cells.split(CELL))}\n`);
   }
+  if (r.waivers) {
+    await w.write('\n## Excused (breaches a waiver in force covers; not counted as breaches)\n\n');
+    if (r.totals.excused === 0) await w.write('None.\n');
+    else {
+      await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
+      for (const [, , , cells] of records(r, 'excusedRows')) await w.write(`${mdLine(cells.split(CELL))}\n`);
+    }
+  }
   const out = ['', '## By rule', '', mdTable(s.ruleHead, s.ruleRows), ''];
+  if (s.unmatchedWaivers.length)
+    out.push('## Waivers that match nothing (check their scope)', '', ...s.unmatchedWaivers.map((u) => `- ${u}`), '');
   if (s.findings.length)
     out.push('## Findings (for review, not breaches)', '', mdTable(['Ticket', 'Finding'], s.findings), '');
   if (s.incomplete.length)

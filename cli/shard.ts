@@ -6,6 +6,7 @@
 
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
 import { AuditRun, type AuditTotals } from '../lib/engine/audit';
+import { WaiverBook, type WaiverRecord } from '../lib/engine/waivers';
 import { EventLog } from '../lib/events/history';
 import { packEvent, parseLine, type TicketEvent, unpackEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
@@ -137,13 +138,20 @@ export class Shard implements TicketSource {
   }
 
   /** Audits every ticket; the output records of `format` go to sorted chunks, the totals come back. */
-  audit(policy: Policy, asOf: number, format: Format, onTicket?: (done: number) => void): ShardAudit {
-    const run = new AuditRun(policy, asOf);
+  audit(
+    policy: Policy,
+    asOf: number,
+    format: Format,
+    waivers: readonly WaiverRecord[] = [],
+    onTicket?: (done: number) => void,
+  ): ShardAudit {
+    const run = new AuditRun(policy, asOf, waivers.length ? new WaiverBook(waivers, asOf) : undefined);
     const output = new AuditOutput(policy, format, () => this.spillDir(), this.index);
     let done = 0;
     for (const tickets of this.groups()) {
       for (const [ticketId, history] of tickets) {
-        output.add(run.audit(ticketId, history).breaches);
+        const audited = run.audit(ticketId, history);
+        output.add(audited.breaches, audited.obligations);
         onTicket?.(++done);
       }
     }

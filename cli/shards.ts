@@ -1,5 +1,6 @@
 /** Shards in this thread or on worker threads, behind one interface. */
 import { Worker } from 'node:worker_threads';
+import type { WaiverRecord } from '../lib/engine/waivers';
 import type { Policy } from '../lib/policy/schema';
 import { type Format, UsageError } from './options';
 import { type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
@@ -8,7 +9,7 @@ import { LIMITS } from './spill';
 export type Request =
   | { kind: 'add'; texts: string[]; lines: number[] }
   | { kind: 'parsed' }
-  | { kind: 'audit'; policy: Policy; asOf: number; format: Format };
+  | { kind: 'audit'; policy: Policy; asOf: number; format: Format; waivers: readonly WaiverRecord[] };
 
 export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
 
@@ -17,7 +18,13 @@ export interface ShardHandle {
   /** Resolves once the shard has at most `batches` batches of lines still to parse. */
   drained(batches: number): Promise<void>;
   parsed(): Promise<Parsed>;
-  audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit>;
+  audit(
+    policy: Policy,
+    asOf: number,
+    format: Format,
+    waivers: readonly WaiverRecord[],
+    onProgress: (done: number) => void,
+  ): Promise<ShardAudit>;
   close(): Promise<void>;
 }
 
@@ -33,8 +40,14 @@ class InlineShard implements ShardHandle {
   async parsed(): Promise<Parsed> {
     return this.shard.parsed();
   }
-  async audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit> {
-    return this.shard.audit(policy, asOf, format, onProgress);
+  async audit(
+    policy: Policy,
+    asOf: number,
+    format: Format,
+    waivers: readonly WaiverRecord[],
+    onProgress: (done: number) => void,
+  ): Promise<ShardAudit> {
+    return this.shard.audit(policy, asOf, format, waivers, onProgress);
   }
   async close(): Promise<void> {}
 }
@@ -97,9 +110,15 @@ class WorkerShard implements ShardHandle {
   parsed(): Promise<Parsed> {
     return this.request({ kind: 'parsed' });
   }
-  audit(policy: Policy, asOf: number, format: Format, onProgress: (done: number) => void): Promise<ShardAudit> {
+  audit(
+    policy: Policy,
+    asOf: number,
+    format: Format,
+    waivers: readonly WaiverRecord[],
+    onProgress: (done: number) => void,
+  ): Promise<ShardAudit> {
     this.onProgress = onProgress;
-    return this.request({ kind: 'audit', policy, asOf, format });
+    return this.request({ kind: 'audit', policy, asOf, format, waivers });
   }
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');

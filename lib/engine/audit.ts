@@ -10,6 +10,7 @@ import { evaluateTicket } from './evaluate';
 import { mergePopulations, type Population, PopulationCount } from './population';
 import { RULE_IDS } from './rules';
 import type { Finding, ObligationStatus, TicketAudit } from './types';
+import type { WaiverBook } from './waivers';
 
 export type RuleTally = Record<ObligationStatus, number>;
 
@@ -20,6 +21,10 @@ export interface AuditTotals {
   /** Tickets with no `ticket.created`: no rules apply to them. */
   readonly incomplete: readonly string[];
   readonly breaches: number;
+  /** Breaches a waiver excuses: counted apart from the breaches. */
+  readonly excused: number;
+  /** The waivers whose scope covered an obligation of these tickets. */
+  readonly waiversMatched: readonly string[];
   readonly findings: readonly Finding[];
   /** Events audited (unique), identical redeliveries ignored, and ids reused by different events. */
   readonly events: number;
@@ -31,10 +36,9 @@ export interface AuditTotals {
 }
 
 const emptyTally = (): Record<RuleId, RuleTally> =>
-  Object.fromEntries(RULE_IDS.map((id) => [id, { met: 0, pending: 0, breached: 0, cancelled: 0 }])) as Record<
-    RuleId,
-    RuleTally
-  >;
+  Object.fromEntries(
+    RULE_IDS.map((id) => [id, { met: 0, pending: 0, breached: 0, excused: 0, cancelled: 0 }]),
+  ) as Record<RuleId, RuleTally>;
 
 const byTicket = (a: Finding, b: Finding) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
@@ -48,15 +52,17 @@ export class AuditRun {
   private events = 0;
   private duplicates = 0;
   private breaches = 0;
+  private excused = 0;
   private readonly population = new PopulationCount();
 
   constructor(
     private readonly policy: Policy,
     private readonly asOf: number,
+    private readonly waivers?: WaiverBook,
   ) {}
 
   audit(ticketId: string, history: readonly TicketEvent[]): TicketAudit {
-    const result = evaluateTicket(ticketId, history, this.policy, this.asOf);
+    const result = evaluateTicket(ticketId, history, this.policy, this.asOf, this.waivers);
     this.tickets++;
     if (!result.complete) this.incomplete.push(ticketId);
     this.events += history.length - result.duplicates - result.conflicts.length;
@@ -65,6 +71,7 @@ export class AuditRun {
     for (const o of result.obligations) this.byRule[o.rule][o.status]++;
     for (const f of result.findings) this.findings.push(f);
     this.breaches += result.breaches.length;
+    this.excused += result.obligations.filter((o) => o.status === 'excused').length;
     this.population.add(ticketId, history);
     return result;
   }
@@ -75,6 +82,8 @@ export class AuditRun {
       tickets: this.tickets,
       incomplete: [...this.incomplete].sort(),
       breaches: this.breaches,
+      excused: this.excused,
+      waiversMatched: [...(this.waivers?.matched ?? [])].sort(),
       findings: [...this.findings].sort(byTicket),
       events: this.events,
       duplicates: this.duplicates,
@@ -100,6 +109,8 @@ export function mergeTotals(parts: readonly AuditTotals[], asOf: number): AuditT
     tickets: sum((p) => p.tickets),
     incomplete: parts.flatMap((p) => p.incomplete).sort(),
     breaches: sum((p) => p.breaches),
+    excused: sum((p) => p.excused),
+    waiversMatched: [...new Set(parts.flatMap((p) => p.waiversMatched))].sort(),
     findings: parts.flatMap((p) => p.findings).sort(byTicket),
     events: sum((p) => p.events),
     duplicates: sum((p) => p.duplicates),

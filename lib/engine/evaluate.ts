@@ -20,6 +20,7 @@ import {
   type ObligationStatus,
   type TicketAudit,
 } from './types';
+import type { WaiverBook } from './waivers';
 
 const calendars = new WeakMap<Policy, WorkingCalendar>();
 
@@ -42,6 +43,8 @@ export function evaluateTicket(
   history: readonly TicketEvent[],
   policy: Policy,
   asOf: number,
+  /** The register of waivers as of `asOf`: the breaches it covers are excused (lib/engine/waivers.ts). */
+  waivers?: WaiverBook,
 ): TicketAudit {
   const { events, duplicates, conflicts } = normalise(history, asOf);
   const t = buildTimeline(events, policy);
@@ -56,6 +59,11 @@ export function evaluateTicket(
       else if (rule.kind === 'cadence') for (const clock of rule.clocks(t)) cadence(rule, clock, ctx, obligations);
       else conduct(rule, ctx, obligations);
     }
+    if (waivers?.size)
+      for (const [i, o] of obligations.entries()) {
+        const excuse = waivers.excuse(o, t.created.clientId);
+        if (excuse) obligations[i] = { ...o, status: 'excused', excuse };
+      }
     let seen: Set<string> | undefined;
     for (const o of obligations) {
       if (o.status !== 'breached') continue;

@@ -27,6 +27,10 @@ const roleNames: Record<string, string> = { HeadOfSupport: 'Head of Support' };
 const humanise = (text: string) => text.replace(/\bHeadOfSupport\b/g, roleNames.HeadOfSupport as string);
 
 export function explain(o: Obligation, policy: Policy): string {
+  if (o.status === 'excused') {
+    const e = o.excuse as NonNullable<Obligation['excuse']>;
+    return `excused by waiver ${e.waiverId} (approved by ${e.approver}: ${e.reason}); ${explain({ ...o, status: 'breached' }, policy)}`;
+  }
   const rule = ruleById.get(o.rule) as Rule;
   const cal = calendarOf(policy);
   const at = (ms: number) => clock(ms, o.dueAt, cal);

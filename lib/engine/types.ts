@@ -1,8 +1,10 @@
 import type { Conflict } from '../events/history';
 import type { EventType, Severity } from '../events/schema';
 import type { RuleId } from '../policy/schema';
+import type { Excuse } from './waivers';
 
-export type ObligationStatus = 'met' | 'pending' | 'breached' | 'cancelled';
+/** `excused`: breached, and a waiver in force covers it (lib/engine/waivers.ts). */
+export type ObligationStatus = 'met' | 'pending' | 'breached' | 'excused' | 'cancelled';
 
 /** An event that bears on an obligation. */
 export interface Evidence {
@@ -41,6 +43,8 @@ export interface Obligation {
    * or the last to take ownership.
    */
   readonly agent?: string;
+  /** excused: the waiver that excuses the breach. */
+  readonly excuse?: Excuse;
 }
 
 /** A breach is a breached obligation; its identity is (ticketId, rule, dueAt). */

@@ -208,6 +208,53 @@ describe('escalation-auditor audit', () => {
     expect(md.stdout).toContain('## Population\n\n3 P0/P1 tickets, 1 named by an incident');
   });
 
+  it('excuses the breaches a register of waivers covers, counts them apart, names the waiver, and reports what matches nothing', async () => {
+    const WAIVERS = join(import.meta.dirname, '../../examples/waivers.yaml');
+    const args = ['audit', '--events', EXAMPLE, '--waivers', WAIVERS];
+    const json = JSON.parse((await cli([...args, '--format', 'json'])).stdout);
+    expect(json.breaches).toHaveLength(15);
+    expect(
+      json.excused.map(
+        (e: { ticketId: string; rule: string; waiver: { id: string } }) => `${e.ticketId} ${e.rule} ${e.waiver.id}`,
+      ),
+    ).toEqual([
+      'T-1002 l2-paged W-2026-002',
+      'T-1004 client-update W-2026-001',
+      'T-1004 client-update W-2026-001',
+      'T-1004 client-update W-2026-001',
+    ]);
+    expect(json.excused[0]).toMatchObject({
+      waiver: { approver: 'maria.lopez (Head of Support)', grantedAt: '2026-03-02T11:00:00.000Z' },
+      reason: expect.stringMatching(/^excused by waiver W-2026-002 \(approved by maria.lopez/),
+    });
+    // the revoked client waiver no longer excuses T-1007's update due after the revocation
+    expect(json.breaches).toContainEqual(expect.objectContaining({ ticketId: 'T-1007', rule: 'client-update' }));
+    expect(json.summary['client-update']).toMatchObject({ breached: 2, excused: 3 });
+    expect(json.waivers).toEqual({
+      records: 5,
+      excused: 4,
+      unmatched: [{ id: 'W-2026-004', why: 'its scope covers no obligation of the tickets audited' }],
+    });
+    // the same on worker threads
+    expect(JSON.parse((await cli([...args, '--format', 'json', '--threads', '2'])).stdout)).toEqual(json);
+    const text = (await cli(args)).stdout;
+    expect(text).toContain('15 breaches · 4 excused by waivers');
+    expect(text).toMatch(
+      /EXCUSED \(breaches a waiver in force covers; not counted as breaches\)\n.*\n2026-03-02 10:05 {2}T-1002/,
+    );
+    expect(text).toContain('W-2026-004: its scope covers no obligation of the tickets audited');
+    expect((await cli([...args, '--format', 'markdown'])).stdout).toContain('## Excused');
+    // a register with a mistake is refused, naming the record and the field
+    const bad = join(dir, 'waivers-bad.yaml');
+    writeFileSync(
+      bad,
+      '- id: W-1\n  scope: { ticketId: T-1 }\n  reason: r\n  grantedAt: 2026-03-02T09:00:00Z\n  expiresAt: 2026-03-03T09:00:00Z\n',
+    );
+    const refused = await cli(['audit', '--events', EXAMPLE, '--waivers', bad]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`invalid waivers file ${bad}: [0] (W-1).approver`);
+  });
+
   it('has --help on every command', async () => {
     const root = await cli(['--help']);
     expect(root.code).toBe(0);
