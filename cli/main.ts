@@ -144,6 +144,10 @@ Stop it with Ctrl-C.`,
     .option('--out <dir>', 'write <policy>-<week>.<ext> into this folder instead of standard output')
     .option('--skip-invalid', 'report on the valid lines instead of refusing the input')
     .option('--as-of <time>', "report as of this RFC 3339 time (default: now, or the week's end if that is earlier)")
+    .option(
+      '--waivers <file>',
+      "a register of waivers (YAML or JSON): the breaches they cover are excused (default: the store's own register with --data, none with --events)",
+    )
     .action(async (opts) => {
       const { reportCommand } = await import('./report');
       process.exitCode = await reportCommand(opts);
@@ -245,6 +249,49 @@ Examples:
     .action(async (opts) => {
       const { unmappedCommand } = await import('./unmapped');
       process.exitCode = await unmappedCommand(opts);
+    });
+
+  cli
+    .command('waive')
+    .description(
+      'The register of waivers in the embedded store: add a waiver, revoke one, add a register file, or list it (stop serve first).',
+    )
+    .option('--data <dir>', 'folder of the embedded store', '.data')
+    .option('--ticket <id>', 'the waiver covers this ticket')
+    .option('--client <id>', "or this client's tickets (then --from and --to are required)")
+    .option('--rule <rule>', 'only this rule (default: every rule)')
+    .option('--due <time>', 'only the obligation due at this RFC 3339 time')
+    .option('--from <time>', 'only obligations due at or after this time')
+    .option('--to <time>', 'and before this time')
+    .option('--reason <text>', 'why (shown with every excused breach)')
+    .option('--approver <name>', 'who approved it')
+    .option('--expires <time>', 'it excuses nothing due at or after this time')
+    .option('--granted <time>', 'when it was approved (default: now)')
+    .option('--id <id>', 'its id (default: W-<date>-<random>, R-… for a revocation)')
+    .option(
+      '--revoke <id>',
+      'revoke this waiver instead (with --reason and --approver): it excuses nothing due after now',
+    )
+    .option('--file <file>', 'add the records of a register file (YAML or JSON list)')
+    .option('--list', 'print the register')
+    .option('--policy <file>', "the policy serve runs (for a client waiver's lookback)")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+The register is append-only: nothing in it is changed or removed, and a revocation is a record of
+its own. A record whose id is taken is refused (exit status 1) unless it is the same record.
+
+Examples:
+  escalation-auditor waive --ticket ZD-5158 --rule client-update --from 2026-03-02T18:00:00Z \\
+    --to 2026-03-03T08:00:00Z --reason "client asked for no overnight updates" \\
+    --approver "maria (Head of Support)" --expires 2026-03-03T08:00:00Z
+  escalation-auditor waive --revoke W-20260302-1a2b3c --reason "granted in error" --approver maria
+  escalation-auditor waive --list`,
+    )
+    .action(async (opts) => {
+      const { waiveCommand } = await import('./waive');
+      process.exitCode = await waiveCommand(opts);
     });
 
   cli

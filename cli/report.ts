@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly';
+import type { WaiverRecord } from '../lib/engine/waivers';
 import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 import { reportCsvChunks, reportJson, reportMarkdown } from '../lib/report/render';
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
-import { loadPolicyFile } from './config';
+import { loadPolicyFile, loadWaiversFile } from './config';
 import { eachLine, openSource } from './lines';
 import { bucketsFor } from './load';
 import { openLocalStore } from './local';
@@ -31,6 +32,8 @@ export interface ReportOptions {
   skipInvalid?: boolean;
   /** RFC 3339; default: now, or the week's end if that is earlier. */
   asOf?: string;
+  /** A register of waivers (default: none for an export, the store's own for the store). */
+  waivers?: string;
 }
 
 export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -42,7 +45,14 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
     throw new UsageError(`--week: ${(err as Error).message}`);
   }
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
-  const report = await withTickets(opts, (tickets) => weeklyReport(tickets, policy, week, { asOf }));
+  const register = await loadWaiversFile(opts.waivers);
+  const report = await withTickets(opts, async (tickets, stored) => {
+    const waivers = register ?? (await stored?.());
+    return weeklyReport(tickets, policy, week, {
+      ...(asOf !== undefined ? { asOf } : {}),
+      ...(waivers ? { waivers } : {}),
+    });
+  });
   if (typeof report === 'number') return report;
   const chunks: Iterable<string> =
     opts.format === 'json'
@@ -63,7 +73,10 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  * Runs `use` on the report's tickets: an export's, or the embedded store's (opened for the run).
  * The exit status instead when an export's invalid lines refuse it.
  */
-async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) => Promise<T>): Promise<T | number> {
+async function withTickets<T>(
+  opts: ReportOptions,
+  use: (tickets: TicketSource, waivers?: () => Promise<WaiverRecord[]>) => Promise<T>,
+): Promise<T | number> {
   if (opts.events) {
     const events = opts.events;
     // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts)
@@ -74,7 +87,7 @@ async function withTickets<T>(opts: ReportOptions, use: (tickets: TicketSource) 
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {
-    return await use(storeTickets(local.store));
+    return await use(storeTickets(local.store), () => local.store.waivers());
   } finally {
     await local.close();
   }

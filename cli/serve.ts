@@ -244,6 +244,8 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     graceMs: opts.grace * 1000,
     baseUrl: server.url,
     unreadable: onUnreadable,
+    // the register is kept in memory by the store: this process is its only writer
+    waivers: () => store.waivers(),
   };
   timers.start(await store.timersDue(Number.POSITIVE_INFINITY));
   // the tickets changed and not reconciled before the last stop (or crash), however long ago

@@ -24,7 +24,14 @@ export function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
     headers,
     body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
     receivedAt: event.requestContext.timeEpoch ?? Date.now(),
+    // the IAM principal API Gateway authenticated (POST /waivers): no signature needed then
+    ...(iamPrincipal(event) ? { principal: iamPrincipal(event) } : {}),
   };
+}
+
+function iamPrincipal(event: APIGatewayProxyEventV2): string | undefined {
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam;
+  return iam?.userArn;
 }
 
 export const handler = observed<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {

@@ -24,6 +24,7 @@ import { SchedulerTimers } from '../lib/adapters/scheduler/timers';
 import { SnsAlerts } from '../lib/adapters/sns/alerts';
 import { SqsChanges } from '../lib/adapters/sqs/changes';
 import type { LiveDeps } from '../lib/app/live';
+import type { WaiverRecord } from '../lib/engine/waivers';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
@@ -84,8 +85,30 @@ export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | unde
       deadLetterArn: required('TIMER_DLQ_ARN'),
     }),
     alerts: new SnsAlerts(new SNSClient({}), required('ALERTS_TOPIC_ARN')),
+    waivers: cachedWaivers(store),
     graceMs: Number(process.env.GRACE_SECONDS ?? 60) * 1000,
     baseUrl: process.env.API_URL ?? '',
+  };
+}
+
+/**
+ * The register of waivers, read again once a minute: a checker batch reconciles many tickets on
+ * one read, and a waiver added through the API reaches the checkers within a minute (its tickets
+ * are queued as it is added, so most are reconciled with it sooner).
+ */
+function cachedWaivers(store: DynamoStore, maxAgeMs = 60_000) {
+  let read: { at: number; value: Promise<WaiverRecord[]> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!read || now - read.at > maxAgeMs) {
+      const value = store.waivers();
+      read = { at: now, value };
+      // a failed read is not kept: the next call reads again
+      value.catch(() => {
+        if (read?.value === value) read = undefined;
+      });
+    }
+    return read.value;
   };
 }
 

@@ -388,6 +388,8 @@ export class AuditorStack extends Stack {
     const iam = new HttpIamAuthorizer();
     api.addRoutes({ path: '/tickets/{id}', methods: [HttpMethod.GET], integration, authorizer: iam });
     api.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration, authorizer: iam });
+    // the register of waivers: a manager's tool or a script signed with SigV4, never a helpdesk
+    api.addRoutes({ path: '/waivers', methods: [HttpMethod.POST], integration, authorizer: iam });
 
     // The sweep behind the timers: the checker, every 10 minutes, repairs what an outage of
     // Scheduler or SNS (or a lost schedule) left undone (lib/app/sweep.ts). A role of its own: the

@@ -2,6 +2,7 @@
  * The ports: what the use cases need from the outside world, as small interfaces. Each has an
  * in-memory fake (lib/adapters/memory) and real adapters; one contract test suite runs against all.
  */
+import type { WaiverRecord } from './engine/waivers';
 import type { CanonicalEvent, Severity } from './events/schema';
 import type { RuleId } from './policy/schema';
 import type { SourceId, SourceName } from './sources/types';
@@ -75,6 +76,14 @@ export interface Store {
   /** Clears a ticket's flag once it is reconciled, unless it was flagged again after `at`. */
   clearChanged(ticketId: string, at: number): Promise<void>;
 
+  /**
+   * The register of waivers and revocations (lib/engine/waivers.ts), in the order they were
+   * added. Append-only: nothing in it is changed or removed; a revocation is a record of its own.
+   */
+  waivers(): Promise<WaiverRecord[]>;
+  /** Adds a waiver or revocation once: false when a record with its id is in the register (it stays). */
+  addWaiver(record: WaiverRecord, at: number): Promise<boolean>;
+
   /** Records a breach or warning once: false when it was already recorded. */
   record(notice: Notice): Promise<boolean>;
   /** A ticket's recorded breaches and warnings. */
@@ -124,7 +133,8 @@ export interface NoticeKey {
   readonly ticketId: string;
   readonly rule: RuleId;
   readonly dueAt: number;
-  readonly kind: 'breach' | 'warning';
+  /** `excuse`: an alerted breach a waiver now excuses (lib/engine/waivers.ts), told to on-call once. */
+  readonly kind: 'breach' | 'warning' | 'excuse';
 }
 
 export interface Notice extends NoticeKey {
@@ -140,7 +150,7 @@ export interface Notice extends NoticeKey {
 export interface Alert {
   /** Stable across retries: subscribers can drop a repeat. */
   readonly alertId: string;
-  readonly kind: 'breach' | 'retraction' | 'warning';
+  readonly kind: 'breach' | 'retraction' | 'warning' | 'excused';
   readonly ticketId: string;
   readonly rule: RuleId;
   readonly dueAt: string;

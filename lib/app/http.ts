@@ -2,6 +2,7 @@
  * The one HTTP surface, hosted by the ingest Lambda (API Gateway HTTP API) and by `serve`:
  *   POST /webhooks/{canonical|zendesk|jira|pagerduty}
  *   POST /webhooks/custom/{name}  a declarative source of the mapping file (lib/sources/custom.ts)
+ *   POST /waivers             add to the register of waivers (signed with the `waivers` secret, or IAM in AWS)
  *   GET  /tickets/{id}
  *   GET  /unmapped             what the mapping could not read in the last 24 h (from the archive)
  *   GET  /healthz
@@ -9,11 +10,13 @@
  * that senders retry), and nothing half-written stays behind.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { SOURCES } from '../sources';
 import type { SourceId } from '../sources/types';
 import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
 import { MAX_BODY } from './limits';
 import { type TicketDeps, ticketView } from './tickets';
 import { unmappedRequests } from './unmapped';
+import { addWaivers, WaiverError } from './waivers';
 
 export interface HttpRequest {
   readonly method: string;
@@ -22,6 +25,11 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
   readonly receivedAt: number;
+  /**
+   * Who the edge authenticated, when it did (in AWS, the IAM principal API Gateway checked):
+   * such a request needs no signature of its own.
+   */
+  readonly principal?: string;
 }
 
 export interface HttpResponse {
@@ -159,6 +167,12 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
     else if (((reply.body as { unmapped?: unknown[] }).unmapped?.length ?? 0) > 0) seen.unmapped++;
     return reply;
   }
+  if (root === 'waivers' && arg === undefined) {
+    const refused = allow('POST');
+    if (refused) return refused;
+    if (req.body.length > limit) return tooLarge(limit);
+    return postWaivers(req, deps);
+  }
   if (root === 'tickets' && arg !== undefined && extra === undefined) {
     const refused = unauthorized();
     if (refused) return refused;
@@ -177,4 +191,54 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
     return allow('GET') ?? { status: 200, body: await unmappedRequests(deps.store, { now }) };
   }
   return { status: 404, body: { error: 'not found', reason: `no route ${req.method} ${req.path}` } };
+}
+
+/**
+ * `POST /waivers`: one waiver or revocation, or a list, as JSON. Signed like a canonical webhook
+ * (`X-Signature: sha256=<hex HMAC-SHA256 of the body>`) with the `waivers` secret, unless the
+ * edge authenticated the caller (IAM in AWS). 200 with each record's outcome; 400 naming the
+ * record and field; 409 when an id is taken by another record (nothing of it is changed).
+ */
+async function postWaivers(req: HttpRequest, deps: ApiDeps): Promise<Reply> {
+  if (!req.principal) {
+    const secrets = (deps.secretSource ? await deps.secretSource.current() : deps.secrets).waivers ?? [];
+    const now = deps.now?.() ?? Date.now();
+    if (secrets.length === 0 && !deps.secretSource)
+      return {
+        status: 401,
+        body: { error: 'unauthorized', reason: 'no "waivers" secret is configured: add one to the secrets file' },
+      };
+    let verdict = SOURCES.canonical.verify(req, { secrets, now, toleranceMs: 0 });
+    if (!verdict.ok && deps.secretSource) {
+      const again = (await deps.secretSource.reread()).waivers ?? [];
+      verdict = SOURCES.canonical.verify(req, { secrets: again, now, toleranceMs: 0 });
+    }
+    if (!verdict.ok)
+      return {
+        status: 401,
+        body: {
+          error: 'unauthorized',
+          reason: `${verdict.reason}: sign the body with the "waivers" secret (X-Signature: sha256=<hex HMAC-SHA256>)`,
+        },
+      };
+  }
+  const parsed = SOURCES.canonical.parse(req.body.toString('utf8'));
+  if (!parsed.ok) return { status: 400, body: { error: 'invalid', reason: parsed.error } };
+  try {
+    const outcomes = await addWaivers(deps.store, parsed.payload, deps.now?.() ?? Date.now(), {
+      policy: deps.policy,
+      ...(deps.changed ? { changed: deps.changed } : {}),
+    });
+    const conflict = outcomes.some((o) => o.outcome === 'conflict');
+    return {
+      status: conflict ? 409 : 200,
+      body: {
+        waivers: outcomes,
+        ...(conflict ? { reason: 'an id is taken by another record; the register keeps the first' } : {}),
+      },
+    };
+  } catch (err) {
+    if (err instanceof WaiverError) return { status: 400, body: { error: 'invalid', reason: err.message } };
+    throw err;
+  }
 }

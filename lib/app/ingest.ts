@@ -35,7 +35,7 @@ export interface IngestDeps {
   readonly store: Store;
   readonly mapping: Mapping;
   /** Signing secrets per source; several during a rotation. */
-  readonly secrets: Readonly<Partial<Record<SourceId, readonly string[]>>>;
+  readonly secrets: Readonly<Partial<Record<SourceId | 'waivers', readonly string[]>>>;
   /**
    * Instead of `secrets`, when they can change while running (the Lambdas read them from SSM):
    * read with a maximum age, and read again once before a signature is refused.
@@ -94,7 +94,7 @@ export async function ingest(name: SourceId, req: WebhookRequest, deps: IngestDe
       },
     };
   const now = deps.now?.() ?? Date.now();
-  const verify = (all: Readonly<Partial<Record<SourceId, readonly string[]>>>) => {
+  const verify = (all: Readonly<Partial<Record<SourceId | 'waivers', readonly string[]>>>) => {
     const secrets = all[name] ?? [];
     if (secrets.length === 0) return { ok: false as const, reason: `no signing secret is configured for ${name}` };
     return source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });

@@ -3,6 +3,8 @@
  * whenever one of its timers fires, `reconcile` asks the engine about the ticket and:
  *   - records every breach now due, once, and alerts it once (the store's notice state machine);
  *   - retracts a recorded breach that late evidence met, and publishes the retraction;
+ *   - pages no breach a waiver excuses, and follows an alerted breach that a waiver excuses
+ *     later with one "excused" notice naming the waiver, approver and reason;
  *   - warns ahead of a due time when the policy asks for it, once per obligation;
  *   - arms a timer for every pending obligation and disarms the ones no longer wanted.
  * The timer is a hint; the stored history is the truth.
@@ -10,6 +12,7 @@
 import { evaluateTicket } from '../engine/evaluate';
 import { explain } from '../engine/explain';
 import type { Obligation, TicketAudit } from '../engine/types';
+import { WaiverBook, type WaiverRecord } from '../engine/waivers';
 import type { Policy } from '../policy/schema';
 import {
   type Alert,
@@ -42,6 +45,8 @@ export interface LiveDeps {
   readonly now?: () => number;
   /** Told of every stored event that no longer parses: it is left out of the engine's view. */
   readonly unreadable?: (u: Unreadable) => void;
+  /** The register of waivers (the store's, perhaps cached); none when absent. */
+  readonly waivers?: () => Promise<readonly WaiverRecord[]>;
 }
 
 /** How long a checker may hold a notice while it publishes (then another may take over). */
@@ -65,7 +70,14 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
   const { events: stored, timers: current, notices } = await deps.store.ticket(ticketId);
   const events = compact(stored, deps.unreadable);
   // judged as of now; a breach is raised only once the grace for late webhooks has passed too
-  const audit = evaluateTicket(ticketId, events, deps.policy, now);
+  const register = (await deps.waivers?.()) ?? [];
+  const audit = evaluateTicket(
+    ticketId,
+    events,
+    deps.policy,
+    now,
+    register.length ? new WaiverBook(register, now) : undefined,
+  );
   const horizon = now - (deps.alertHorizonMs ?? DAY);
   const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now) && o.dueAt >= horizon;
 
@@ -83,6 +95,13 @@ export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Recon
       breaches++;
   }
   const warnings = await warn(audit, open, deps, now);
+  // a breach alerted before a waiver excused it: on-call is told, once
+  for (const o of audit.obligations) {
+    if (o.status !== 'excused') continue;
+    const alerted = known.get(noticeKey({ ...o, kind: 'breach' }))?.state;
+    if ((alerted === 'alerted' || alerted === 'alerting') && open({ ...o, kind: 'excuse' }))
+      await raise(o, 'excuse', audit, deps, now);
+  }
 
   const wanted = [...wantedTimers(audit, deps, now), ...leaseTimers(notices, now)];
   // a timer is its key and its time: one that moved is disarmed, then armed again
@@ -167,7 +186,7 @@ async function warn(
 /** Records the notice (once) and alerts it (once); true when this call published. */
 async function raise(
   o: Obligation,
-  kind: 'breach' | 'warning',
+  kind: Notice['kind'],
   audit: TicketAudit,
   deps: LiveDeps,
   now: number,
@@ -184,7 +203,8 @@ async function raise(
     recordedAt: now,
   };
   await deps.store.record(notice);
-  return deliver(notice, ['recorded', 'alerting', 'alerted'], kind, notice.explanation, deps, now);
+  const alert = kind === 'excuse' ? 'excused' : kind;
+  return deliver(notice, ['recorded', 'alerting', 'alerted'], alert, notice.explanation, deps, now);
 }
 
 /** A recorded breach the engine now finds met (late evidence) is retracted, and that is published. */

@@ -8,6 +8,7 @@
 
 import { evaluateTicket } from '../engine/evaluate';
 import { earliestClockStart } from '../engine/lookback';
+import { WaiverBook, type WaiverRecord } from '../engine/waivers';
 import type { TicketEvent } from '../events/parse';
 import type { Policy } from '../policy/schema';
 import type { Notice, ReportSink, Store } from '../ports';
@@ -61,6 +62,8 @@ export interface ReportOptions {
   /** The report's as-of time; default: now, or the week's end if that is earlier. */
   readonly asOf?: number;
   readonly now?: number;
+  /** The register of waivers: the breaches it covers (as of the as-of time) are excused, counted apart. */
+  readonly waivers?: readonly WaiverRecord[];
 }
 
 export async function weeklyReport(
@@ -73,14 +76,29 @@ export async function weeklyReport(
   const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
   const from = earliestClockStart(policy, periodStart);
   const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS });
+  const book = opts.waivers?.length ? new WaiverBook(opts.waivers, asOf) : undefined;
   await source.eachTicket(from, week.end, (t) =>
     report.add(
-      evaluateTicket(t.ticketId, t.events, policy, asOf),
+      evaluateTicket(t.ticketId, t.events, policy, asOf, book),
       t.notices.filter((n) => n.state.startsWith('retract')),
       t.events,
     ),
   );
-  return report.result();
+  const result = report.result();
+  if (!book) return result;
+  // of a register that spans months, the waivers granted in this week that matched nothing
+  const grantedInWeek = new Set(
+    (opts.waivers ?? [])
+      .filter((w) => {
+        const t = Date.parse(w.grantedAt);
+        return t >= week.start && t < week.end;
+      })
+      .map((w) => w.id),
+  );
+  return {
+    ...result,
+    waivers: { records: book.records.length, unmatched: book.unmatched().filter((u) => grantedInWeek.has(u.id)) },
+  };
 }
 
 export interface Delivered {
@@ -100,7 +118,8 @@ export async function deliverWeeklyReport(
   sink: ReportSink,
   now = Date.now(),
 ): Promise<Delivered> {
-  const report = await weeklyReport(storeTickets(store), policy, week, { now });
+  const waivers = await store.waivers();
+  const report = await weeklyReport(storeTickets(store), policy, week, { now, waivers });
   const base = `${policy.id}-${week.id}`;
   // one file's text at a time: each is made, stored and let go before the next
   const html = await sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report));
@@ -109,6 +128,6 @@ export async function deliverWeeklyReport(
   const c = report.total.compliance;
   const summary =
     `${policy.id} compliance for ${week.id}: ${c === null ? 'nothing was due' : `${(100 * c).toFixed(1)}%`} ` +
-    `(${counted(report.total.due, 'obligation')} due, ${report.total.breached} breached, ${counted(report.findings.length, 'finding')}). Report: ${html}`;
+    `(${counted(report.total.due, 'obligation')} due, ${report.total.breached} breached${report.total.excused ? `, ${report.total.excused} excused by waivers` : ''}, ${counted(report.findings.length, 'finding')}). Report: ${html}`;
   return { week: week.id, links: { html, csv, json }, summary };
 }

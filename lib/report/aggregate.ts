@@ -10,6 +10,7 @@ import { type Population, PopulationCount } from '../engine/population';
 import { RULE_IDS } from '../engine/rules';
 import { breachRows } from '../engine/runs';
 import { breachKey, type Finding, type Obligation, type TicketAudit } from '../engine/types';
+import type { Excuse, UnmatchedWaiver } from '../engine/waivers';
 import type { TicketEvent } from '../events/parse';
 import { SEVERITIES, type Severity } from '../events/schema';
 import type { Policy, RuleId } from '../policy/schema';
@@ -58,6 +59,8 @@ export interface Tally {
   readonly due: number;
   readonly met: number;
   readonly breached: number;
+  /** Breaches a waiver in force excuses: counted apart, neither met nor breached (not in `due`). */
+  readonly excused: number;
   /** Alerted live as breaches, then met by late evidence: counted in `met`, listed here too. */
   readonly retracted: number;
   /** met / due, or null when nothing was due. */
@@ -135,6 +138,10 @@ export interface WeeklyReport {
   readonly breaches: readonly ReportItem[];
   /** The breaches by ticket, most breaches first (what HTML and Markdown show). */
   readonly breachGroups: readonly BreachGroup[];
+  /** The week's breaches a waiver excuses, each with its waiver. */
+  readonly excused: readonly (ReportItem & { readonly waiver: Excuse })[];
+  /** The register of waivers the report applied: its size, and the waivers granted in the week that match nothing. */
+  readonly waivers?: { readonly records: number; readonly unmatched: readonly UnmatchedWaiver[] };
   readonly findings: readonly Finding[];
   /** Breaches alerted while live and retracted on late evidence (not counted as breaches). */
   readonly retracted: { readonly total: number; readonly byRule: Readonly<Partial<Record<RuleId, number>>> };
@@ -169,7 +176,7 @@ export interface AggregateOptions {
   readonly retractions?: readonly NoticeKey[];
 }
 
-const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached';
+const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached' || o.status === 'excused';
 const within = (o: Pick<Obligation, 'dueAt'>, w: Week) => o.dueAt >= w.start && o.dueAt < w.end;
 
 function percentile(sorted: readonly number[], p: number): number | null {
@@ -181,6 +188,7 @@ function percentile(sorted: readonly number[], p: number): number | null {
 class TallyBuilder {
   private met = 0;
   private breached = 0;
+  private excused = 0;
   private retracted = 0;
   private nearMisses = 0;
   /** Times to evidence of the met ones with a clock that ran (ms). */
@@ -190,6 +198,10 @@ class TallyBuilder {
   add(o: Obligation, retracted: boolean): void {
     if (o.status === 'breached') {
       this.breached++;
+      return;
+    }
+    if (o.status === 'excused') {
+      this.excused++;
       return;
     }
     this.met++;
@@ -206,6 +218,7 @@ class TallyBuilder {
       due,
       met: this.met,
       breached: this.breached,
+      excused: this.excused,
       retracted: this.retracted,
       compliance: due ? this.met / due : null,
       nearMisses: this.nearMisses,
@@ -303,7 +316,8 @@ export class WeekAggregator {
       if (!judged(o) || o.dueAt > this.asOf) continue;
       const w = this.weeks.findIndex((x) => within(o, x));
       if (w === -1) continue;
-      (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
+      if (o.status !== 'excused')
+        (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
       if (w !== this.weeks.length - 1) continue;
       inWeek = true;
       this.obligations.push(o);
@@ -330,6 +344,7 @@ export class WeekAggregator {
     const { policy, week, asOf } = this;
     const obligations = this.obligations.sort(byDueTicket);
     const breached = obligations.filter((o) => o.status === 'breached');
+    const excused = obligations.filter((o) => o.status === 'excused');
     const bySeverity: Partial<Record<Severity, Tally>> = {};
     for (const s of SEVERITIES) {
       const t = this.bySeverity.get(s);
@@ -352,6 +367,7 @@ export class WeekAggregator {
       byAgent: this.byAgent.result(),
       breaches: breached.map((o) => item(o, policy)),
       breachGroups: groupBreaches(breached, policy),
+      excused: excused.map((o) => ({ ...item(o, policy), waiver: o.excuse as Excuse })),
       findings: this.findings.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)),
       retracted: this.retracted,
       trend: this.weeks.map((w, i) => {

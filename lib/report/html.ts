@@ -63,11 +63,11 @@ function trendColumns(trend: WeeklyReport['trend']): string {
 
 function tallyTable(rows: [string, Tally][]): string {
   const head = ['', ...TALLY_COLUMNS];
-  const [due, met, breached, retracted, compliance, nearMisses, median, p90] = TALLY_COLUMNS;
+  const [due, met, breached, excused, retracted, compliance, nearMisses, median, p90] = TALLY_COLUMNS;
   const body = rows
     .map(
       ([name, t]) =>
-        `<tr><th scope="row">${esc(name)}</th>${cell(due, String(t.due))}${cell(met, String(t.met))}${cell(breached, String(t.breached))}${cell(retracted, String(t.retracted))}` +
+        `<tr><th scope="row">${esc(name)}</th>${cell(due, String(t.due))}${cell(met, String(t.met))}${cell(breached, String(t.breached))}${cell(excused, String(t.excused))}${cell(retracted, String(t.retracted))}` +
         `<td data-label="${compliance}" style="color:${colour(t.compliance)};font-weight:bold">${pct(t.compliance)}</td>${cell(nearMisses, String(t.nearMisses))}` +
         `${cell(median, time(t.timeToEvidence.median))}${cell(p90, time(t.timeToEvidence.p90))}</tr>`,
     )
@@ -125,12 +125,30 @@ function weekOverWeek(r: WeeklyReport): string {
   return `<p class="wow">Against ${esc(previous.week)}: ${parts.join(', ')}.</p>`;
 }
 
+/** The breaches waivers excuse, each with its waiver, and the week's waivers that match nothing. */
+function excusedSection(r: WeeklyReport): string {
+  const rows = r.excused
+    .map(
+      (o) =>
+        `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Rule', esc(o.rule))}${cell('Waiver', esc(o.waiver.waiverId))}${cell('Approved by', esc(o.waiver.approver))}${cell('Reason', esc(o.waiver.reason))}</tr>`,
+    )
+    .join('');
+  const table = rows
+    ? `<table><thead><tr>${['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'].map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`
+    : '<p>None.</p>';
+  const unmatched = r.waivers?.unmatched.length
+    ? `<p>Waivers granted this week that match nothing (check their scope): ${r.waivers.unmatched.map((u) => `${esc(u.id)} (${esc(u.why)})`).join('; ')}</p>`
+    : '';
+  return `<h2>Excused by waivers (${r.excused.length})</h2>\n${table}\n${unmatched}`;
+}
+
 const DEFINITIONS = `<h2>How to read this report</h2>
 <dl>
 <dt>Due</dt><dd>An obligation falls due in the week when its deadline does; it is counted once judged: met or breached by the as-of time. Obligations still running at the as-of time are listed as open, not counted.</dd>
 <dt>Compliance</dt><dd>Met obligations divided by those due (met + breached).</dd>
 <dt>Near miss</dt><dd>Met in the last 10 % of the time allowed (e.g. a form filed after 4.5 of its 5 minutes).</dd>
 <dt>Time to evidence</dt><dd>From the clock start (the ticket becoming critical, the escalation, the last update) to the event that met the obligation, for the met ones: the median and the 90th percentile.</dd>
+<dt>Excused</dt><dd>Breached, and a waiver in force when it fell due covers it (approved by the person named, for the reason given): counted apart, neither met nor breached, and not in compliance.</dd>
 <dt>Retracted</dt><dd>Alerted live as a breach, then met by evidence that was delivered late: counted as met, listed apart.</dd>
 </dl>`;
 
@@ -168,6 +186,7 @@ td[data-label]::before{content:attr(data-label) ": ";font-weight:bold;color:#526
 <div class="card"><b>${r.total.breached}</b>breached</div>
 <div class="card"><b>${r.total.nearMisses}</b>${noun(r.total.nearMisses, 'near miss', 'near misses')}</div>
 <div class="card"><b>${r.tickets}</b>${noun(r.tickets, 'ticket')}</div>
+${r.total.excused ? `<div class="card"><b>${r.total.excused}</b>excused by waivers</div>` : ''}
 ${r.retracted.total ? `<div class="card"><b>${r.retracted.total}</b>retracted ${noun(r.retracted.total, 'alert')}</div>` : ''}
 </div>
 ${weekOverWeek(r)}
@@ -183,6 +202,7 @@ ${groups('By team or queue', 'team', r.byQueue)}
 ${groups('By agent', 'agent', r.byAgent)}
 <h2>Breaches (${r.breaches.length})</h2>
 ${r.breaches.length ? breachesByTicket(r) : '<p>None.</p>'}
+${r.waivers || r.excused.length ? excusedSection(r) : ''}
 <h2>Open at the as-of (${r.open.length})</h2>
 ${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Severity', esc(o.severity ?? '–'))}${cell('Rule', esc(o.rule))}${cell('Where it stands', esc(o.explanation))}</tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
 <h2>Population</h2>

@@ -15,6 +15,7 @@ export const TALLY_COLUMNS = [
   'Due',
   'Met',
   'Breached',
+  'Excused',
   'Retracted',
   'Compliance',
   'Near misses',
@@ -45,6 +46,13 @@ export function reportJson(r: WeeklyReport): object {
       rows: g.rows.map((row) => ({ ...row, dueAt: iso(row.dueAt) })),
     })),
     open: r.open.map((o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
+    excused: r.excused.map((o) => ({
+      ...o,
+      startAt: iso(o.startAt),
+      dueAt: iso(o.dueAt),
+      waiver: { ...o.waiver, grantedAt: iso(o.waiver.grantedAt), expiresAt: iso(o.waiver.expiresAt) },
+    })),
+    ...(r.waivers ? { waivers: r.waivers } : {}),
     findings: r.findings,
     retracted: r.retracted,
     population: r.population,
@@ -67,6 +75,7 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
     'evidenceEventId',
     'queue',
     'agent',
+    'waiverId',
     'explanation',
     'asOf',
   ];
@@ -89,6 +98,7 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
           o.evidence?.eventId,
           o.queue,
           o.agent,
+          o.excuse?.waiverId,
           explain(o, policy),
           asOf,
         ]),
@@ -103,6 +113,7 @@ const row = (name: string, t: Tally) => [
   String(t.due),
   String(t.met),
   String(t.breached),
+  String(t.excused),
   String(t.retracted),
   pct(t.compliance),
   String(t.nearMisses),
@@ -150,6 +161,7 @@ export function reportMarkdown(r: WeeklyReport): string {
     '',
     `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · data as of ${iso(r.asOf)} · ${counted(r.tickets, 'ticket')} · ` +
       `${counted(r.total.due, 'obligation')} due · ${r.total.breached} breached · compliance ${pct(r.total.compliance)}` +
+      (r.total.excused ? ` · ${r.total.excused} excused by waivers` : '') +
       (r.retracted.total
         ? ` · ${counted(r.retracted.total, 'alerted breach', 'alerted breaches')} retracted on late evidence`
         : ''),
@@ -177,6 +189,34 @@ export function reportMarkdown(r: WeeklyReport): string {
     '## Breaches',
     '',
     ...(r.breachGroups.length ? r.breachGroups.flatMap((g) => [breachGroup(g), '']) : ['None.', '']),
+    ...(r.waivers || r.excused.length
+      ? [
+          `## Excused by waivers (${r.excused.length}; not counted as breaches)`,
+          '',
+          r.excused.length
+            ? table(
+                ['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'],
+                r.excused.map((o) => [
+                  iso(o.dueAt),
+                  o.ticketId,
+                  o.rule,
+                  o.waiver.waiverId,
+                  o.waiver.approver,
+                  o.waiver.reason,
+                ]),
+              )
+            : 'None.',
+          '',
+          ...(r.waivers?.unmatched.length
+            ? [
+                'Waivers granted this week that match nothing (check their scope):',
+                '',
+                ...r.waivers.unmatched.map((u) => `- ${u.id}: ${u.why}`),
+                '',
+              ]
+            : []),
+        ]
+      : []),
     `## Open at ${iso(r.asOf)} (not yet due; not counted)`,
     '',
     items(r.open, 'Where it stands'),

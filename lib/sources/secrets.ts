@@ -4,18 +4,21 @@ import { type Decode, parseConfig } from '../config';
 import { CUSTOM_NAME } from './custom';
 import { SOURCE_NAMES, type SourceId } from './types';
 
-export type Secrets = Partial<Record<SourceId, string[]>>;
+/** Per source; and `waivers`: the secret that signs `POST /waivers` (the register of approved exceptions). */
+export type Secrets = Partial<Record<SourceId | 'waivers', string[]>>;
 
 /** The published secret `serve` signs every source with until it is given real ones (`--secrets`). */
 export const DEV_SECRET = 'escalation-auditor-dev-secret';
 
 /** Every source signed with the development secret, the custom ones named too. */
 export const devSecrets = (custom: readonly string[] = []): Secrets =>
-  Object.fromEntries([...SOURCE_NAMES, ...custom.map((c) => `custom:${c}`)].map((s) => [s, [DEV_SECRET]]));
+  Object.fromEntries([...SOURCE_NAMES, 'waivers', ...custom.map((c) => `custom:${c}`)].map((s) => [s, [DEV_SECRET]]));
 
 const OneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const SecretsConfig = z.strictObject({
   ...Object.fromEntries(SOURCE_NAMES.map((s) => [s, OneOrMore.optional()])),
+  /** Signs `POST /waivers` (managers adding to the register), apart from every webhook source. */
+  waivers: OneOrMore.optional(),
   /** The custom sources' secrets (or tokens), by name. */
   custom: z.record(z.string().regex(CUSTOM_NAME, 'a custom source name'), OneOrMore).optional(),
 });

@@ -391,6 +391,44 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
     dynamo.destroy();
   }, 60_000);
 
+  it('adds a waiver through POST /waivers as the IAM principal API Gateway authenticated, once, into the table', async () => {
+    const waiver = {
+      id: `W-${form}`,
+      scope: { ticketId: `${form}-late`, rule: 'incident-form' },
+      reason: 'the form was filed on paper during the outage',
+      approver: 'maria (Head of Support)',
+      grantedAt: minutesAgo(1),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    };
+    const event = httpApiEvent('POST', '/waivers', JSON.stringify(waiver), { 'content-type': 'application/json' });
+    // as API Gateway passes it on the IAM-authorised route
+    (event.requestContext as unknown as Record<string, unknown>).authorizer = {
+      iam: { userArn: 'arn:aws:iam::123456789012:user/maria', accountId: '123456789012' },
+    };
+    const first = await fns.ingest.invoke<{ statusCode: number; body: string }>(event);
+    expect(first.result.statusCode).toBe(200);
+    expect(JSON.parse(first.result.body)).toEqual({ waivers: [{ id: `W-${form}`, outcome: 'added' }] });
+    const again = await fns.ingest.invoke<{ statusCode: number; body: string }>(event);
+    expect(JSON.parse(again.result.body)).toEqual({ waivers: [{ id: `W-${form}`, outcome: 'duplicate' }] });
+    // without the principal (not through the IAM route) and unsigned: refused
+    const unsigned = httpApiEvent('POST', '/waivers', JSON.stringify(waiver), { 'content-type': 'application/json' });
+    expect((await fns.ingest.invoke<{ statusCode: number }>(unsigned)).result.statusCode).toBe(401);
+    const items =
+      (
+        await new DynamoDBClient(moto.config).send(
+          new QueryCommand({
+            TableName: env('ingest').TABLE_NAME,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: 'WAIVERS' } },
+          }),
+        )
+      ).Items ?? [];
+    expect(items.map((i) => JSON.parse(i.record?.S ?? '{}').id)).toContain(`W-${form}`);
+    // the ticket it bears on is queued for the checker
+    const messages = await drain(changesUrl, true);
+    expect(messages.map((m) => m.Attributes?.MessageGroupId)).toContain(`${form}-late`);
+  }, 60_000);
+
   it('stores a body of the whole limit within DynamoDB item size, and refuses one byte more with 413', async () => {
     const events = Array.from({ length: 400 }, (_, i) => created(`${form}-big-${i % 20}`, minutesAgo(1)));
     for (const [i, e] of events.entries()) e.id = `${form}-big-${i}`;

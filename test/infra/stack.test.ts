@@ -121,7 +121,7 @@ describe('the stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
-  it('serves the API with throttling and access logs; reading tickets needs IAM, webhooks their signatures', () => {
+  it('serves the API with throttling and access logs; reading tickets and adding waivers need IAM, webhooks their signatures', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
@@ -135,6 +135,7 @@ describe('the stack', () => {
     expect(routes.sort()).toEqual([
       ['GET /healthz', 'AWS_IAM'],
       ['GET /tickets/{id}', 'AWS_IAM'],
+      ['POST /waivers', 'AWS_IAM'],
       ['POST /webhooks/custom/{name}', 'NONE'],
       ['POST /webhooks/{source}', 'NONE'],
     ]);

@@ -11,6 +11,7 @@
  * | the table's features (embedded) | `META` | `ticket-directory` | present when the table keeps the directory |
  * | a ticket changed, not yet reconciled | `CHANGED` | `<ticketId>` | `at`: the latest change (Store.flagChanged) |
  * | a named cursor (Cursors) | `CURSOR` | `<name>` | `value` |
+ * | a waiver or revocation | `WAIVERS` | `<id>` | `record`: its JSON; `addedAt`. Put once (`attribute_not_exists`), never updated |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -42,6 +43,7 @@ import {
   type WriteRequest,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import type { RuleId } from '../../policy/schema';
@@ -505,6 +507,32 @@ export class DynamoStore implements Store, Cursors {
           recordedAt: { N: String(notice.recordedAt) },
           ...(notice.severity ? { severity: { S: notice.severity } } : {}),
           ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async waivers(): Promise<WaiverRecord[]> {
+    const added: { at: number; record: WaiverRecord }[] = [];
+    for await (const item of this.items({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'WAIVERS' } },
+    }))
+      added.push({ at: Number(item.addedAt?.N), record: JSON.parse(item.record?.S as string) as WaiverRecord });
+    // in the order they were added; the same time, by id (the sort key's order)
+    return added.sort((a, b) => a.at - b.at).map((a) => a.record);
+  }
+
+  addWaiver(record: WaiverRecord, at: number): Promise<boolean> {
+    return this.write(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: 'WAIVERS' },
+          sk: { S: record.id },
+          record: { S: JSON.stringify(record) },
+          addedAt: { N: String(at) },
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),

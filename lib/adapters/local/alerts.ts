@@ -39,7 +39,7 @@ const WEBHOOK: WebhookPolicy = { timeoutMs: 10_000, baseDelayMs: 2_000, maxDelay
 const TAIL_BYTES = 1 << 20;
 
 export function alertLine(a: Alert): string {
-  const what = a.kind === 'breach' ? 'BREACH' : a.kind === 'warning' ? 'WARNING' : 'RETRACTED';
+  const what = { breach: 'BREACH', warning: 'WARNING', retraction: 'RETRACTED', excused: 'EXCUSED' }[a.kind];
   return `${what} ${a.ticketId} ${a.rule} due ${a.dueAt}${a.severity ? ` (${a.severity})` : ''}: ${a.explanation} ${a.link}`;
 }
 

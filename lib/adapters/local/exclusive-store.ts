@@ -26,6 +26,7 @@
  * the store before it is used.
  * Idle tickets are evicted past `maxTickets`, least recently used first.
  */
+import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import {
@@ -81,6 +82,8 @@ export class ExclusiveStore implements Store {
   private readonly maybeListed = new Set<string>();
   /** The store's ticket directory, read on first use, then kept up to date here. */
   private directory?: Promise<Set<string> | undefined>;
+  /** The register of waivers, once read. */
+  private register?: WaiverRecord[];
 
   constructor(
     private readonly inner: ExclusiveBackend,
@@ -251,6 +254,18 @@ export class ExclusiveStore implements Store {
   flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
     for (const id of ticketIds) this.flags.set(id, at);
     return this.inner.flagChanged(ticketIds, at);
+  }
+
+  /** The register, read once and kept: this process is its only writer. */
+  async waivers(): Promise<WaiverRecord[]> {
+    this.register ??= await this.inner.waivers();
+    return [...this.register];
+  }
+
+  async addWaiver(record: WaiverRecord, at: number): Promise<boolean> {
+    const added = await this.inner.addWaiver(record, at);
+    if (added && this.register) this.register.push(record);
+    return added;
   }
 
   async changedTickets(): Promise<{ ticketId: string; at: number }[]> {

@@ -1,4 +1,5 @@
 /** The store in memory: the reference the contract tests hold the DynamoDB adapter to. */
+import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import {
@@ -19,6 +20,7 @@ export class MemoryStore implements Store {
   private readonly raw = new Map<string, ArchivedRequest>();
   private readonly tickets = new Map<string, Map<string, CanonicalEvent>>();
   private readonly changed = new Map<string, number>();
+  private readonly register: WaiverRecord[] = [];
   /** Write operations made, for tests and benchmarks. */
   writes = 0;
 
@@ -121,6 +123,17 @@ export class MemoryStore implements Store {
 
   async flagChanged(ticketIds: readonly string[], at: number): Promise<void> {
     for (const id of ticketIds) this.changed.set(id, at);
+  }
+
+  async waivers(): Promise<WaiverRecord[]> {
+    return [...this.register];
+  }
+
+  async addWaiver(record: WaiverRecord, _at: number): Promise<boolean> {
+    if (this.register.some((r) => r.id === record.id)) return false;
+    this.writes++;
+    this.register.push(record);
+    return true;
   }
 
   async changedTickets(): Promise<{ ticketId: string; at: number }[]> {

@@ -226,3 +226,46 @@ describe('reconcile and check', () => {
     expect((await s.store.notices('T-1')).find((n) => n.rule === 'incident-form')?.state).toBe('retraction-alerted');
   });
 });
+
+describe('reconcile with the register of waivers', () => {
+  const waiver = (id: string, scope: { ticketId: string; rule: string }, grantedAt: number) => ({
+    id,
+    scope,
+    reason: 'the client was on a bridge call with L2',
+    approver: 'maria (Head of Support)',
+    grantedAt: new Date(grantedAt).toISOString(),
+    expiresAt: new Date(T0 + 24 * 60 * MIN).toISOString(),
+  });
+
+  it('pages no breach a waiver granted ahead of time excuses; still pages the others', async () => {
+    const s = setup();
+    await s.store.addWaiver(waiver('W-1', { ticketId: 'T-1', rule: 'l2-paged' }, T0 + MIN), T0 + MIN);
+    const deps = { ...s.deps, waivers: () => s.store.waivers() };
+    await s.created();
+    await reconcile('T-1', deps);
+    s.clock.now = T0 + 5 * MIN;
+    await check({ ticketId: 'T-1' }, deps);
+    expect(s.sent()).toEqual(['breach incident-form 10:05']);
+  });
+
+  it('follows an alerted breach a waiver later excuses with one "excused" notice naming the waiver', async () => {
+    const s = setup();
+    const deps = { ...s.deps, waivers: () => s.store.waivers() };
+    await s.created();
+    s.clock.now = T0 + 5 * MIN;
+    await reconcile('T-1', deps);
+    expect(s.sent()).toEqual(['breach incident-form 10:05', 'breach l2-paged 10:05']);
+    s.clock.now = T0 + 8 * MIN;
+    await s.store.addWaiver(waiver('W-1', { ticketId: 'T-1', rule: 'l2-paged' }, s.clock.now), s.clock.now);
+    await Promise.all([reconcile('T-1', deps), reconcile('T-1', deps)]);
+    await reconcile('T-1', deps);
+    expect(s.sent()).toEqual(['breach incident-form 10:05', 'breach l2-paged 10:05', 'excused l2-paged 10:05']);
+    expect(s.alerts.published[2]).toMatchObject({
+      kind: 'excused',
+      alertId: 'excused:T-1:l2-paged:2026-03-02T10:05:00.000Z',
+      explanation: expect.stringMatching(
+        /^excused by waiver W-1 \(approved by maria \(Head of Support\): the client was on a bridge call with L2\); L2 not paged/,
+      ),
+    });
+  });
+});
