@@ -41,6 +41,7 @@ function breachJson(b: Breach | Obligation, policy: Policy): object {
     rule: b.rule,
     dueAt: iso(b.dueAt),
     severity: b.severity,
+    policyVersion: b.policyVersion,
     reason: explain(b, policy),
     policyLine: (ruleById.get(b.rule) as Rule).policyLine,
     ...(b.evidence ? { evidence: { eventId: b.evidence.eventId, type: b.evidence.type, at: iso(b.evidence.at) } } : {}),

@@ -6,7 +6,7 @@ import type { Obligation } from '../engine/types';
 import { WaiverBook } from '../engine/waivers';
 import { compareEvents, parseEvent, type TicketEvent } from '../events/parse';
 import type { CanonicalEvent } from '../events/schema';
-import type { Policy } from '../policy/schema';
+import { type Policy, policyVersion } from '../policy/schema';
 import type { Store } from '../ports';
 import type { Reply } from './ingest';
 
@@ -44,11 +44,12 @@ export function compact(stored: readonly CanonicalEvent[], unreadable?: (u: Unre
 export function describeObligation(o: Obligation, policy: Policy) {
   return {
     rule: o.rule,
-    title: ruleById.get(o.rule)?.title(policy),
+    title: ruleById.get(o.rule)?.title(policyVersion(policy, o.policyVersion)),
     status: o.status,
     severity: o.severity,
     startAt: iso(o.startAt),
     dueAt: iso(o.dueAt),
+    policyVersion: o.policyVersion,
     explanation: explain(o, policy),
     ...(o.evidence ? { evidence: { eventId: o.evidence.eventId, type: o.evidence.type, at: iso(o.evidence.at) } } : {}),
   };

@@ -7,7 +7,7 @@ import { WorkingCalendar } from '../calendar';
 import { normalise } from '../events/history';
 import type { TicketEvent } from '../events/parse';
 import type { Severity } from '../events/schema';
-import type { Policy, RuleId } from '../policy/schema';
+import { type Policy, policyVersions, type RuleId } from '../policy/schema';
 import { type CadenceRule, type ConductRule, type DeadlineRule, RULES, type RuleContext } from './rules';
 import { buildTimeline, type Episode, lastIndexAt, type Timeline } from './timeline';
 import {
@@ -46,6 +46,54 @@ export function evaluateTicket(
   /** The register of waivers as of `asOf`: the breaches it covers are excused (lib/engine/waivers.ts). */
   waivers?: WaiverBook,
 ): TicketAudit {
+  if (!policy.versions?.length) return evaluateWith(ticketId, history, policy, asOf, waivers);
+  // a policy with versions: each obligation is judged by the version in force when its clock
+  // started. The ticket is evaluated under every version in force from its first event to the
+  // as-of, and each evaluation gives the obligations whose clocks started while it was in force;
+  // the rest of the audit (state, findings) is the latest version's.
+  let first = Number.POSITIVE_INFINITY;
+  for (const e of history) if (e.t < first) first = e.t;
+  const spans = policyVersions(policy);
+  const inForce = spans
+    .map((s, i) => ({ from: s.effective, to: spans[i + 1]?.effective ?? Number.POSITIVE_INFINITY, policy: s.policy }))
+    .filter((s) => s.to > first && s.from <= asOf);
+  if (inForce.length <= 1) return evaluateWith(ticketId, history, inForce[0]?.policy ?? policy, asOf, waivers);
+  const audits = inForce.map((s) => ({ ...s, audit: evaluateWith(ticketId, history, s.policy, asOf, waivers) }));
+  // one obligation per rule and due time (a breach's identity): where two versions' windows end
+  // at the same time, the one whose clock started first stands
+  const seen = new Set<string>();
+  const obligations = audits.flatMap(({ audit, from, to }) =>
+    audit.obligations.filter((o) => {
+      if (o.startAt < from || o.startAt >= to || seen.has(breachKey(o))) return false;
+      seen.add(breachKey(o));
+      return true;
+    }),
+  );
+  const latest = audits[audits.length - 1]?.audit as TicketAudit;
+  return { ...latest, obligations, breaches: breachesOf(obligations) };
+}
+
+/** The distinct breaches among the obligations, in their order (one per ticket, rule and due time). */
+function breachesOf(obligations: readonly Obligation[]): Breach[] {
+  const breaches: Breach[] = [];
+  let seen: Set<string> | undefined;
+  for (const o of obligations) {
+    if (o.status !== 'breached') continue;
+    seen ??= new Set();
+    const key = breachKey(o);
+    if (!seen.has(key)) breaches.push(o as Breach);
+    seen.add(key);
+  }
+  return breaches;
+}
+
+function evaluateWith(
+  ticketId: string,
+  history: readonly TicketEvent[],
+  policy: Policy,
+  asOf: number,
+  waivers: WaiverBook | undefined,
+): TicketAudit {
   const { events, duplicates, conflicts } = normalise(history, asOf);
   const t = buildTimeline(events, policy);
   const obligations: Obligation[] = [];
@@ -64,14 +112,7 @@ export function evaluateTicket(
         const excuse = waivers.excuse(o, t.created.clientId);
         if (excuse) obligations[i] = { ...o, status: 'excused', excuse };
       }
-    let seen: Set<string> | undefined;
-    for (const o of obligations) {
-      if (o.status !== 'breached') continue;
-      seen ??= new Set();
-      const key = breachKey(o);
-      if (!seen.has(key)) breaches.push(o as Breach);
-      seen.add(key);
-    }
+    breaches.push(...breachesOf(obligations));
     const tier = t.created.clientTier;
     if (t.critical.length > 0 && tier && !policy.criticalClientTiers.includes(tier)) {
       findings.push({
@@ -121,6 +162,7 @@ function obligation(
     status,
     startAt,
     dueAt,
+    policyVersion: ctx.policy.version,
     severity,
   };
   if (extra.evidence) o.evidence = evidence(extra.evidence);

@@ -4,7 +4,7 @@
  * Times are shown in the policy's time zone.
  */
 import type { WorkingCalendar } from '../calendar';
-import type { Policy } from '../policy/schema';
+import { type Policy, policyVersion } from '../policy/schema';
 import { duration } from '../text/duration';
 import { calendarOf } from './evaluate';
 import { type Rule, ruleById } from './rules';
@@ -26,7 +26,9 @@ export function clock(ms: number, ref: number, calendar: WorkingCalendar): strin
 const roleNames: Record<string, string> = { HeadOfSupport: 'Head of Support' };
 const humanise = (text: string) => text.replace(/\bHeadOfSupport\b/g, roleNames.HeadOfSupport as string);
 
-export function explain(o: Obligation, policy: Policy): string {
+export function explain(o: Obligation, given: Policy): string {
+  // told in the words (time zone, numbers) of the version it is judged by
+  const policy = policyVersion(given, o.policyVersion);
   if (o.status === 'excused') {
     const e = o.excuse as NonNullable<Obligation['excuse']>;
     return `excused by waiver ${e.waiverId} (approved by ${e.approver}: ${e.reason}); ${explain({ ...o, status: 'breached' }, policy)}`;

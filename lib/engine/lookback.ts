@@ -3,7 +3,7 @@
  * a report must read before its period. It follows from the policy (its deadlines, its update
  * cadence, its working days over its calendar and holidays), never from a constant.
  */
-import type { Policy } from '../policy/schema';
+import { type Policy, policyVersions } from '../policy/schema';
 import { calendarOf } from './evaluate';
 import { RULES } from './rules';
 
@@ -18,6 +18,13 @@ const MAX = 366 * 20 * DAY;
  * due; a conduct rule is due when it starts.
  */
 export function earliestClockStart(policy: Policy, dueFrom: number): number {
+  // a policy with versions: the longest lookback of any of them
+  if (policy.versions?.length)
+    return Math.min(...policyVersions(policy).map((v) => earliestClockStartOf(v.policy, dueFrom)));
+  return earliestClockStartOf(policy, dueFrom);
+}
+
+function earliestClockStartOf(policy: Policy, dueFrom: number): number {
   const ctx = { policy, calendar: calendarOf(policy) };
   let earliest = dueFrom;
   for (const rule of RULES) {

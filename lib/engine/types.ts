@@ -26,6 +26,8 @@ export interface Obligation {
   /** When its clock started: the episode start T0, the escalation e, or the update window's anchor. */
   readonly startAt: number;
   readonly dueAt: number;
+  /** The version of the policy it is judged by: the one in force when its clock started. */
+  readonly policyVersion: string;
   /** The ticket's severity when the clock started. */
   readonly severity: Severity | undefined;
   /** met: what met it; breached: the first event that would have, had it come in time. */

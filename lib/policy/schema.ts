@@ -129,8 +129,31 @@ export const PolicyConfig = z.strictObject({
     .optional(),
 });
 
-/** The policy after defaults are applied: what the engine reads. */
-export type Policy = z.infer<typeof PolicyConfig>;
+/** A later version of a policy and the time it took effect. */
+export interface PolicyVersion {
+  readonly effective: number;
+  readonly policy: PolicyConfig;
+}
+
+export type PolicyConfig = z.infer<typeof PolicyConfig>;
+
+/**
+ * The policy after defaults are applied: what the engine reads. Its own fields are the first
+ * version; `versions`, when the file has them, the later ones in order of their effective time
+ * (lib/policy/load.ts). An obligation is judged by the version in force when its clock started.
+ */
+export type Policy = PolicyConfig & { readonly versions?: readonly PolicyVersion[] };
+
+/** Every version of a policy with the time it took effect, the first from the beginning of time. */
+export function policyVersions(policy: Policy): readonly { readonly effective: number; readonly policy: Policy }[] {
+  return [{ effective: Number.NEGATIVE_INFINITY, policy }, ...(policy.versions ?? [])];
+}
+
+/** The version of `policy` named `version` (the policy itself when none is). */
+export function policyVersion(policy: Policy, version: string | undefined): Policy {
+  if (!version || !policy.versions || version === policy.version) return policy;
+  return policy.versions.find((v) => v.policy.version === version)?.policy ?? policy;
+}
 export type CalendarSettings = Policy['calendar'];
 export type RuleId = keyof Policy['rules'];
 

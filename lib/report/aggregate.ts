@@ -84,6 +84,8 @@ export interface ReportItem {
   /** When its clock started (for a missed update window, where the window opened). */
   readonly startAt: number;
   readonly dueAt: number;
+  /** The version of the policy it is judged by. */
+  readonly policyVersion: string;
   readonly explanation: string;
 }
 
@@ -93,6 +95,7 @@ const item = (o: Obligation, policy: Policy): ReportItem => ({
   severity: o.severity,
   startAt: o.startAt,
   dueAt: o.dueAt,
+  policyVersion: o.policyVersion,
   explanation: explain(o, policy),
 });
 /** Soonest due first, then by ticket; a ticket's own keep the engine's order (the sort is stable). */

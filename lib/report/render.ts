@@ -76,6 +76,7 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
     'queue',
     'agent',
     'waiverId',
+    'policyVersion',
     'explanation',
     'asOf',
   ];
@@ -99,6 +100,7 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
           o.queue,
           o.agent,
           o.excuse?.waiverId,
+          o.policyVersion,
           explain(o, policy),
           asOf,
         ]),

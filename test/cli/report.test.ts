@@ -94,7 +94,7 @@ describe('escalation-auditor report', () => {
     expect(r.code).toBe(0);
     const csv = readFileSync(join(out, 'CS-POL-001-2026-W10.csv'), 'utf8').trim().split('\r\n');
     expect(csv[0]).toBe(
-      'ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,queue,agent,waiverId,explanation,asOf',
+      'ticketId,rule,severity,status,startAt,dueAt,evidenceAt,evidenceEventId,queue,agent,waiverId,policyVersion,explanation,asOf',
     );
     expect(csv.length - 1).toBe(114);
   });
