@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { WaiverBook } from '../lib/engine/waivers';
 import { Timestamp } from '../lib/events/schema';
+import { comparePolicies } from './compare';
 import { loadPolicyFile, loadWaiversFile } from './config';
 import { openSource } from './lines';
 import { withAudit } from './load';
@@ -21,6 +22,8 @@ export interface AuditOptions {
   threads?: number;
   /** A register of waivers: the breaches it covers are excused, counted apart. */
   waivers?: string;
+  /** A proposed policy: print the breaches it would add or remove instead of the audit. */
+  comparePolicy?: string;
 }
 
 /** Worker threads pay off from a few MiB on; below that one thread starts faster. */
@@ -46,6 +49,8 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
       `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
   });
+  if (opts.comparePolicy && opts.events === '-')
+    throw new UsageError('--compare-policy reads the export twice: pass a file, not standard input');
   const progress = new Progress(opts.progress !== false);
   const threads = opts.threads ?? defaultThreads(source.size);
   const options = {
@@ -57,6 +62,16 @@ export async function audit(opts: AuditOptions, out: NodeJS.WritableStream = pro
     format: opts.format,
     ...(waivers ? { waivers } : {}),
   };
+  if (opts.comparePolicy) {
+    const proposed = await loadPolicyFile(opts.comparePolicy);
+    const code = await comparePolicies(opts.events, options, proposed, opts.comparePolicy, opts.format, out);
+    progress.done();
+    if (code === 2)
+      process.stderr.write(
+        'escalation-auditor: the export has invalid lines; pass --skip-invalid to compare the valid ones\n',
+      );
+    return code;
+  }
   return withAudit(source, options, async ({ result, rejected, invalid }) => {
     progress.done();
     if (!result) {

@@ -28,6 +28,10 @@ export function program(): Command {
       '--waivers <file>',
       'a register of waivers (YAML or JSON): the breaches they cover are excused, counted apart',
     )
+    .option(
+      '--compare-policy <file>',
+      'instead of the audit: the breaches this proposed policy would add or remove, per rule and ticket (nothing is stored)',
+    )
     .option('--threads <n>', 'threads to audit on (default: 1 for files under 8 MiB, else one per core)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 64)

@@ -8,7 +8,14 @@ export interface PolicyOptions {
 }
 
 export async function policyCommand(opts: PolicyOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const policy = await loadPolicyFile(opts.policy);
+  const loaded = await loadPolicyFile(opts.policy);
+  // later versions as the file writes them: each with its effective time
+  const policy = loaded.versions
+    ? {
+        ...loaded,
+        versions: loaded.versions.map((v) => ({ effective: new Date(v.effective).toISOString(), ...v.policy })),
+      }
+    : loaded;
   const source = opts.policy ? `${opts.policy} over CS-POL-001's defaults` : 'the built-in CS-POL-001';
   out.write(
     opts.format === 'json'

@@ -13,7 +13,7 @@ import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
 import { breachRows, type MissedRun } from '../lib/engine/runs';
 import type { Breach, Obligation } from '../lib/engine/types';
 import type { UnmatchedWaiver } from '../lib/engine/waivers';
-import type { Policy, RuleId } from '../lib/policy/schema';
+import { type Policy, type RuleId, versionLabel, versionList } from '../lib/policy/schema';
 import { counted } from '../lib/text/plural';
 import type { Format } from './options';
 import { type Chunk, type Keyed, mergeChunks, SortedSpill } from './spill';
@@ -164,7 +164,7 @@ export interface AuditReport {
  * Writes to a stream in blocks of about 64 KiB, waiting when the stream asks to (backpressure):
  * what is buffered is never more than a block.
  */
-class Writer {
+export class Writer {
   private buffer = '';
   constructor(private readonly out: NodeJS.WritableStream) {}
   async write(text: string): Promise<void> {
@@ -178,7 +178,7 @@ class Writer {
   }
 }
 
-const records = (r: AuditReport, stream: string): Generator<Keyed> => mergeChunks(r.streams[stream] ?? []);
+export const records = (r: AuditReport, stream: string): Generator<Keyed> => mergeChunks(r.streams[stream] ?? []);
 
 async function writeJson(r: AuditReport, w: Writer): Promise<void> {
   const { totals, policy } = r;
@@ -186,6 +186,7 @@ async function writeJson(r: AuditReport, w: Writer): Promise<void> {
     asOf: iso(totals.asOf),
     policy: policy.id,
     policyVersion: policy.version,
+    ...(policy.versions ? { policyVersions: versionList(policy) } : {}),
     tickets: totals.tickets,
     events: totals.events,
     duplicates: totals.duplicates,
@@ -248,7 +249,7 @@ function sections(r: AuditReport) {
     ...(r.rejected ? [`${counted(r.rejected, 'invalid line')} skipped`] : []),
   ].join(' · ');
   return {
-    title: `${policy.id} (${policy.version}) audit as of ${local(totals.asOf)} ${zone}`,
+    title: `${policy.id} (${versionLabel(policy)}) audit as of ${local(totals.asOf)} ${zone}`,
     headline,
     breachHead: [`DUE (${zone})`, 'TICKET', 'SEV', 'RULE', 'WHAT HAPPENED'],
     ruleHead: [

@@ -149,6 +149,21 @@ export function policyVersions(policy: Policy): readonly { readonly effective: n
   return [{ effective: Number.NEGATIVE_INFINITY, policy }, ...(policy.versions ?? [])];
 }
 
+/** The versions of a policy as outputs name them: `[{ version, effective }]`, the first effective from the start (null). */
+export function versionList(policy: Policy): { readonly version: string; readonly effective: string | null }[] {
+  return policyVersions(policy).map((v) => ({
+    version: v.policy.version,
+    effective: Number.isFinite(v.effective) ? new Date(v.effective).toISOString() : null,
+  }));
+}
+
+/** "2025-11-01", or "2025-11-01; 2026-04-01 from 2026-04-01T00:00:00.000Z" for a policy with versions. */
+export function versionLabel(policy: Policy): string {
+  return versionList(policy)
+    .map((v) => (v.effective ? `${v.version} from ${v.effective}` : v.version))
+    .join('; ');
+}
+
 /** The version of `policy` named `version` (the policy itself when none is). */
 export function policyVersion(policy: Policy, version: string | undefined): Policy {
   if (!version || !policy.versions || version === policy.version) return policy;

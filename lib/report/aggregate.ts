@@ -13,7 +13,7 @@ import { breachKey, type Finding, type Obligation, type TicketAudit } from '../e
 import type { Excuse, UnmatchedWaiver } from '../engine/waivers';
 import type { TicketEvent } from '../events/parse';
 import { SEVERITIES, type Severity } from '../events/schema';
-import type { Policy, RuleId } from '../policy/schema';
+import { type Policy, type RuleId, versionList } from '../policy/schema';
 import type { NoticeKey } from '../ports';
 
 export interface Week {
@@ -127,6 +127,8 @@ export interface WeeklyReport {
   readonly policy: {
     readonly id: string;
     readonly version: string;
+    /** Every version with the time it took effect, when the policy has versions. */
+    readonly versions?: readonly { readonly version: string; readonly effective: string | null }[];
     readonly timeZone: string;
     readonly ticketUrl?: string;
   };
@@ -359,6 +361,7 @@ export class WeekAggregator {
       policy: {
         id: policy.id,
         version: policy.version,
+        ...(policy.versions ? { versions: versionList(policy) } : {}),
         timeZone: policy.calendar.timeZone,
         ...(policy.ticketUrl ? { ticketUrl: policy.ticketUrl } : {}),
       },

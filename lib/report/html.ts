@@ -179,7 +179,7 @@ td[data-label]::before{content:attr(data-label) ": ";font-weight:bold;color:#526
 </head>
 <body>
 <h1>${esc(r.policy.id)} compliance, week ${esc(r.week.id)}</h1>
-<p class="muted">${day(r.week.start)} to ${day(r.week.end - 1)} (${esc(r.policy.timeZone)}) · policy version ${esc(r.policy.version)} · data as of ${esc(stamp(r.asOf))} UTC; nothing due later is counted</p>
+<p class="muted">${day(r.week.start)} to ${day(r.week.end - 1)} (${esc(r.policy.timeZone)}) · policy ${r.policy.versions ? `versions ${esc(r.policy.versions.map((v) => (v.effective ? `${v.version} from ${stamp(Date.parse(v.effective))}` : v.version)).join('; '))}` : `version ${esc(r.policy.version)}`} · data as of ${esc(stamp(r.asOf))} UTC; nothing due later is counted</p>
 <div class="summary">
 <div class="card"><b style="color:${colour(r.total.compliance)}">${pct(r.total.compliance)}</b>compliance</div>
 <div class="card"><b>${r.total.due}</b>${noun(r.total.due, 'obligation')} due</div>

@@ -255,6 +255,61 @@ describe('escalation-auditor audit', () => {
     expect(refused.stderr).toContain(`invalid waivers file ${bad}: [0] (W-1).approver`);
   });
 
+  it('--compare-policy lists the breaches a proposed policy adds and removes, per rule and per ticket, storing nothing', async () => {
+    const proposed = join(dir, 'proposed.yaml');
+    writeFileSync(
+      proposed,
+      'version: "2026-04-01"\nrules:\n  client-update: { everyMinutes: 60 }\n  l2-paged: { channels: [page, phone, ticket_assignment] }\n',
+    );
+    const args = ['audit', '--events', EXAMPLE, '--compare-policy', proposed];
+    const json = JSON.parse((await cli([...args, '--format', 'json'])).stdout);
+    expect(json).toMatchObject({
+      asOf: '2026-03-06T16:50:00.000Z',
+      current: { id: 'CS-POL-001', version: '2025-11-01' },
+      proposed: { version: '2026-04-01' },
+      stored: 'nothing: no record was added, changed or removed',
+    });
+    expect(json.byRule['client-update']).toEqual({ now: 5, proposed: 21, added: 16, removed: 0 });
+    expect(json.byRule['l2-paged']).toEqual({ now: 2, proposed: 1, added: 0, removed: 1 });
+    expect(json.changes).toHaveLength(17);
+    expect(json.changes.find((c: { change: string }) => c.change === 'removed')).toMatchObject({
+      ticketId: 'T-1002',
+      rule: 'l2-paged',
+      dueAt: '2026-03-02T10:05:00.000Z',
+    });
+    expect(json.byTicket.find((t: { ticketId: string }) => t.ticketId === 'T-1002')).toEqual({
+      ticketId: 'T-1002',
+      added: 1,
+      removed: 1,
+    });
+    expect(JSON.parse((await cli([...args, '--format', 'json', '--threads', '2'])).stdout)).toEqual(json);
+    const text = (await cli(args)).stdout;
+    expect(text).toContain('16 breaches the proposed policy adds, 1 it removes; nothing is stored or changed');
+    expect(text).toMatch(
+      /REMOVED \(BREACHED UNDER THE CURRENT POLICY ONLY\)\n {2}2026-03-02T10:05:00.000Z {2}T-1002 {2}l2-paged/,
+    );
+    expect((await cli([...args, '--format', 'markdown'])).stdout).toContain('| client-update | 5 | 21 | 16 | 0 |');
+    // the same policy: no difference
+    const same = JSON.parse(
+      (
+        await cli([
+          'audit',
+          '--events',
+          EXAMPLE,
+          '--compare-policy',
+          join(import.meta.dirname, '../../examples/policy.yaml'),
+          '--policy',
+          join(import.meta.dirname, '../../examples/policy.yaml'),
+          '--format',
+          'json',
+        ])
+      ).stdout,
+    );
+    expect(same.changes).toEqual([]);
+    const stdin = await cli(['audit', '--events', '-', '--compare-policy', proposed], '');
+    expect(stdin).toMatchObject({ code: 2, stderr: expect.stringContaining('reads the export twice') });
+  });
+
   it('has --help on every command', async () => {
     const root = await cli(['--help']);
     expect(root.code).toBe(0);
