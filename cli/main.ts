@@ -299,6 +299,35 @@ Examples:
     });
 
   cli
+    .command('verify')
+    .description(
+      'Check that the stored history is as it was recorded: every event, notice and waiver against its hash chain and the day roots.',
+    )
+    .option('--data <dir>', 'folder of the embedded store (stop serve first)', '.data')
+    .option(
+      '--table <name>',
+      'or the deployed DynamoDB table (the TableName output), with the AWS credentials of the environment',
+    )
+    .option('--endpoint <url>', 'DynamoDB endpoint for --table (e.g. DynamoDB Local)')
+    .option('--region <region>', 'AWS region for --table')
+    .option('--roots <file>', "a weekly report's JSON: the store's day roots must be those it published")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 verified; 1 a record altered, deleted or inserted, or a seal or root that differs
+(each is named); 2 usage.
+
+Examples:
+  escalation-auditor verify --data .data
+  escalation-auditor verify --table escalation-auditor-prod-Table --roots CS-POL-001-2026-W10.json`,
+    )
+    .action(async (opts) => {
+      const { verifyCommand } = await import('./verify');
+      process.exitCode = await verifyCommand(opts);
+    });
+
+  cli
     .command('policy')
     .description("Print the effective policy: a policy file's values laid over CS-POL-001's defaults.")
     .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')

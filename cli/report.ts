@@ -46,11 +46,12 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   }
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const register = await loadWaiversFile(opts.waivers);
-  const report = await withTickets(opts, async (tickets, stored) => {
+  const report = await withTickets(opts, async (tickets, stored, roots) => {
     const waivers = register ?? (await stored?.());
     return weeklyReport(tickets, policy, week, {
       ...(asOf !== undefined ? { asOf } : {}),
       ...(waivers ? { waivers } : {}),
+      ...(roots ? { roots } : {}),
     });
   });
   if (typeof report === 'number') return report;
@@ -75,7 +76,11 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  */
 async function withTickets<T>(
   opts: ReportOptions,
-  use: (tickets: TicketSource, waivers?: () => Promise<WaiverRecord[]>) => Promise<T>,
+  use: (
+    tickets: TicketSource,
+    waivers?: () => Promise<WaiverRecord[]>,
+    roots?: (days: readonly string[]) => Promise<{ day: string; root: string; seals: number }[]>,
+  ) => Promise<T>,
 ): Promise<T | number> {
   if (opts.events) {
     const events = opts.events;
@@ -87,7 +92,11 @@ async function withTickets<T>(
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {
-    return await use(storeTickets(local.store), () => local.store.waivers());
+    return await use(
+      storeTickets(local.store),
+      () => local.store.waivers(),
+      (days) => local.store.dayRoots(days),
+    );
   } finally {
     await local.close();
   }

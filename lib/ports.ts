@@ -84,6 +84,15 @@ export interface Store {
   /** Adds a waiver or revocation once: false when a record with its id is in the register (it stays). */
   addWaiver(record: WaiverRecord, at: number): Promise<boolean>;
 
+  /**
+   * Seals the records of a partition (`ticket:<id>`, or `waivers`) not sealed yet into its hash
+   * chain, and each seal into its day's root (lib/ledger.ts); how many records it sealed. A store
+   * that keeps no ledger seals nothing.
+   */
+  seal(partition: string, now: number): Promise<number>;
+  /** The roots of UTC days (`yyyy-mm-dd`) from the seals made on them; a day without seals is left out. */
+  dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]>;
+
   /** Records a breach or warning once: false when it was already recorded. */
   record(notice: Notice): Promise<boolean>;
   /** A ticket's recorded breaches and warnings. */

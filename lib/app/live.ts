@@ -66,6 +66,16 @@ export interface Reconciled {
 
 export async function reconcile(ticketId: string, deps: LiveDeps): Promise<Reconciled> {
   const now = deps.now?.() ?? Date.now();
+  try {
+    return await judge(ticketId, deps, now);
+  } finally {
+    // what is stored of the ticket now (its events, the notices recorded, even by a reconcile
+    // that failed after recording them) joins its hash chain (lib/ledger.ts)
+    await deps.store.seal(`ticket:${ticketId}`, now);
+  }
+}
+
+async function judge(ticketId: string, deps: LiveDeps, now: number): Promise<Reconciled> {
   // one read of the ticket: its events, armed timers and recorded notices
   const { events: stored, timers: current, notices } = await deps.store.ticket(ticketId);
   const events = compact(stored, deps.unreadable);

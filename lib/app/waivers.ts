@@ -59,6 +59,8 @@ export async function addWaivers(
     outcomes.push({ id: r.id, outcome: added ? 'added' : 'conflict' });
     known.set(r.id, r);
   }
+  // the register's new records join its hash chain (lib/ledger.ts)
+  await store.seal('waivers', now);
   if (opts.changed) {
     const added = records.filter((r) => outcomes.some((o) => o.id === r.id && o.outcome === 'added'));
     const tickets = new Set<string>();

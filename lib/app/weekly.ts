@@ -64,6 +64,8 @@ export interface ReportOptions {
   readonly now?: number;
   /** The register of waivers: the breaches it covers (as of the as-of time) are excused, counted apart. */
   readonly waivers?: readonly WaiverRecord[];
+  /** The ledger's day roots (lib/ledger.ts), from a store that keeps them: the report carries its days'. */
+  readonly roots?: (days: readonly string[]) => Promise<{ day: string; root: string; seals: number }[]>;
 }
 
 export async function weeklyReport(
@@ -84,7 +86,11 @@ export async function weeklyReport(
       t.events,
     ),
   );
-  const result = report.result();
+  const days: string[] = [];
+  for (let t = Math.floor(week.start / 86_400_000) * 86_400_000; t < week.end; t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
+  const roots = opts.roots ? await opts.roots(days) : undefined;
+  const result = roots ? { ...report.result(), roots } : report.result();
   if (!book) return result;
   // of a register that spans months, the waivers granted in this week that matched nothing
   const grantedInWeek = new Set(
@@ -119,7 +125,11 @@ export async function deliverWeeklyReport(
   now = Date.now(),
 ): Promise<Delivered> {
   const waivers = await store.waivers();
-  const report = await weeklyReport(storeTickets(store), policy, week, { now, waivers });
+  const report = await weeklyReport(storeTickets(store), policy, week, {
+    now,
+    waivers,
+    roots: (days) => store.dayRoots(days),
+  });
   const base = `${policy.id}-${week.id}`;
   // one file's text at a time: each is made, stored and let go before the next
   const html = await sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report));

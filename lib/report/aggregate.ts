@@ -145,6 +145,11 @@ export interface WeeklyReport {
   readonly breachGroups: readonly BreachGroup[];
   /** The week's breaches a waiver excuses, each with its waiver. */
   readonly excused: readonly (ReportItem & { readonly waiver: Excuse })[];
+  /**
+   * The ledger's roots of the week's UTC days (lib/ledger.ts), from a store: what `verify --roots`
+   * holds the store to later. Absent from an export's report.
+   */
+  readonly roots?: readonly { readonly day: string; readonly root: string; readonly seals: number }[];
   /** The register of waivers the report applied: its size, and the waivers granted in the week that match nothing. */
   readonly waivers?: { readonly records: number; readonly unmatched: readonly UnmatchedWaiver[] };
   readonly findings: readonly Finding[];

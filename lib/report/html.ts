@@ -210,6 +210,7 @@ ${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Tic
 ${r.population.withoutIncident.length ? `<p>P0/P1 tickets no incident names (${r.population.withoutIncident.length}): ${r.population.withoutIncident.map((t) => ticketLink(r, t)).join(', ')}</p>` : ''}
 ${r.population.unknownTicket.length ? `<p>Incidents naming no known ticket (${r.population.unknownTicket.length}): ${r.population.unknownTicket.map((u) => `${esc(u.incident)} (${esc(u.ticketId)})`).join(', ')}</p>` : ''}
 ${r.findings.length ? `<h2>Findings (for review, not breaches)</h2><ul>${r.findings.map((f) => `<li><b>${ticketLink(r, f.ticketId)}</b>: ${esc(f.message)}</li>`).join('')}</ul>` : ''}
+${r.roots ? `<h2>Ledger roots</h2><p class="muted">The hash of every record sealed each day (<code>escalation-auditor verify --roots</code> holds the store to them).</p><ul>${r.roots.map((d) => `<li>${esc(d.day)}: <code>${esc(d.root)}</code> (${d.seals} ${noun(d.seals, 'seal')})</li>`).join('')}</ul>` : ''}
 ${DEFINITIONS}
 </body>
 </html>

@@ -53,6 +53,7 @@ export function reportJson(r: WeeklyReport): object {
       waiver: { ...o.waiver, grantedAt: iso(o.waiver.grantedAt), expiresAt: iso(o.waiver.expiresAt) },
     })),
     ...(r.waivers ? { waivers: r.waivers } : {}),
+    ...(r.roots ? { roots: r.roots } : {}),
     findings: r.findings,
     retracted: r.retracted,
     population: r.population,
@@ -225,6 +226,16 @@ export function reportMarkdown(r: WeeklyReport): string {
     '',
     ...(r.findings.length
       ? ['## Findings (for review, not breaches)', '', ...r.findings.map((f) => `- ${f.ticketId}: ${f.message}`), '']
+      : []),
+    ...(r.roots
+      ? [
+          '## Ledger roots (what `escalation-auditor verify --roots` holds the store to)',
+          '',
+          ...(r.roots.length
+            ? r.roots.map((d) => `- ${d.day}: \`${d.root}\` (${counted(d.seals, 'seal')})`)
+            : ['None sealed.']),
+          '',
+        ]
       : []),
     '## Population (P0/P1 tickets opened in the week; incidents raised in it)',
     '',

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleGroupCommand,
@@ -525,6 +525,50 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
     expect(redelivered.result.batchItemFailures).toEqual([]);
     expect([redelivered.metrics.BreachesRecorded, second.metrics.BreachesRecorded]).toEqual([0, 0]);
     expect(await alertsOf(down)).toEqual([]);
+  }, 60_000);
+});
+
+describe('verify against the deployed table', () => {
+  it('finds every record the functions stored sealed into its chain, and names one altered behind their back', async () => {
+    const table = stack.environmentOf(NAMES.ingest).TABLE_NAME as string;
+    const verify = (format = 'json') =>
+      run(
+        process.execPath,
+        [
+          join(ROOT, 'bin/escalation-auditor.mjs'),
+          'verify',
+          '--table',
+          table,
+          '--endpoint',
+          moto.endpoint,
+          '--region',
+          moto.config.region,
+          '--format',
+          format,
+        ],
+        {
+          env: { ...process.env, ...moto.env },
+        },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+      );
+    const clean = await verify();
+    expect(JSON.parse(clean.stdout).findings).toEqual([]);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout).seals).toBeGreaterThan(0);
+    // a breach notice the checker recorded, its explanation rewritten in the table
+    const db = new DynamoDBClient(moto.config);
+    const items = (await db.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const notice = items.find((i) => i.pk?.S?.startsWith('T#') && i.sk?.S?.startsWith('N#breach#'));
+    if (!notice) throw new Error('no breach notice stored');
+    await db.send(new PutItemCommand({ TableName: table, Item: { ...notice, explanation: { S: 'met in time' } } }));
+    db.destroy();
+    const tampered = await verify();
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'altered', where: `ticket:${notice.pk?.S?.slice(2)}`, what: notice.sk?.S }),
+    ]);
   }, 60_000);
 });
 

@@ -12,6 +12,8 @@
  * | a ticket changed, not yet reconciled | `CHANGED` | `<ticketId>` | `at`: the latest change (Store.flagChanged) |
  * | a named cursor (Cursors) | `CURSOR` | `<name>` | `value` |
  * | a waiver or revocation | `WAIVERS` | `<id>` | `record`: its JSON; `addedAt`. Put once (`attribute_not_exists`), never updated |
+ * | a seal of a partition's chain (lib/ledger.ts) | `CHAIN#<partition>` | `<seq, 10 digits>` | sealedAt, records (JSON), prev, chain. Put once |
+ * | a seal's entry in its day's root | `SEALS#<yyyy-mm-dd>` | `<partition>#<seq>` | partition, seq, chain. Put once |
  *
  * A ticket's partition is its projection: one consistent Query gives the engine its whole history.
  * Appending is one conditional put per event (`attribute_not_exists(pk)`), so a redelivery, a retry
@@ -39,6 +41,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   ResourceInUseException,
+  ScanCommand,
   UpdateItemCommand,
   type WriteRequest,
   waitUntilTableExists,
@@ -46,6 +49,16 @@ import {
 import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
+import {
+  chainOf,
+  type DayEntry,
+  dayRoot,
+  digestOf,
+  type LedgerInput,
+  nextSeal,
+  type Seal,
+  type SealedRecord,
+} from '../../ledger';
 import type { RuleId } from '../../policy/schema';
 import type {
   AppendOutcome,
@@ -539,6 +552,119 @@ export class DynamoStore implements Store, Cursors {
     );
   }
 
+  /** The records of a ledger partition, each with its digest (lib/ledger.ts). */
+  private async ledgerRecords(partition: string): Promise<SealedRecord[]> {
+    if (partition === 'waivers')
+      return (
+        await this.partition('WAIVERS', undefined, {
+          ProjectionExpression: 'sk, #r',
+          ExpressionAttributeNames: { '#r': 'record' },
+        })
+      ).map((i) => ({ key: i.sk?.S as string, digest: recordDigest(i) }));
+    const ticketId = partition.slice('ticket:'.length);
+    const items = await this.partition(`T#${ticketId}`, undefined, LEDGER_ATTRIBUTES);
+    return items
+      .filter((i) => i.sk?.S?.startsWith('E#') || i.sk?.S?.startsWith('N#'))
+      .map((i) => ({ key: i.sk?.S as string, digest: recordDigest(i) }));
+  }
+
+  private async seals(partition: string): Promise<Seal[]> {
+    return (await this.partition(`CHAIN#${partition}`)).map(toSeal);
+  }
+
+  async seal(partition: string, now: number): Promise<number> {
+    const [records, seals] = await Promise.all([this.ledgerRecords(partition), this.seals(partition)]);
+    let sealed = 0;
+    // a long history (an import) is sealed in several seals, each well within an item's size
+    for (let next = nextSeal(partition, records, seals, now); next; next = nextSeal(partition, records, seals, now)) {
+      const seal = next.records.length > SEAL_RECORDS ? sealOf(next, next.records.slice(0, SEAL_RECORDS)) : next;
+      const put = await this.write(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: { S: `CHAIN#${partition}` },
+            sk: { S: String(seal.seq).padStart(10, '0') },
+            sealedAt: { N: String(seal.sealedAt) },
+            records: { S: JSON.stringify(seal.records.map((r) => [r.key, r.digest])) },
+            prev: { S: seal.prev },
+            chain: { S: seal.chain },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      // another sealer took this number: what is left waits for the next seal
+      if (!put) return sealed;
+      await this.write(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: { S: `SEALS#${utcDay(seal.sealedAt)}` },
+            sk: { S: `${partition}#${String(seal.seq).padStart(10, '0')}` },
+            partition: { S: partition },
+            seq: { N: String(seal.seq) },
+            chain: { S: seal.chain },
+          },
+        }),
+      );
+      seals.push(seal);
+      sealed += seal.records.length;
+    }
+    return sealed;
+  }
+
+  async dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
+    const out: { day: string; root: string; seals: number }[] = [];
+    for (const day of days) {
+      const entries = (await this.partition(`SEALS#${day}`)).map((i) => ({
+        partition: i.partition?.S as string,
+        seq: Number(i.seq?.N),
+        chain: i.chain?.S as string,
+      }));
+      if (entries.length > 0) out.push({ day, root: dayRoot(entries), seals: entries.length });
+    }
+    return out;
+  }
+
+  /**
+   * Everything `verifyLedger` checks, read by one scan of the table: every record with its digest
+   * now, every seal, every day entry, and the tickets awaiting their reconcile.
+   */
+  async ledger(): Promise<LedgerInput> {
+    const records = new Map<string, SealedRecord[]>();
+    const seals: Seal[] = [];
+    const dayEntries: DayEntry[] = [];
+    const pending = new Set<string>();
+    const add = (partition: string, r: SealedRecord) => {
+      const list = records.get(partition) ?? [];
+      list.push(r);
+      records.set(partition, list);
+    };
+    let start: Item | undefined;
+    do {
+      const r = await this.client.send(
+        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      for (const i of r.Items ?? []) {
+        const pk = i.pk?.S ?? '';
+        const sk = i.sk?.S ?? '';
+        if (pk.startsWith('T#') && (sk.startsWith('E#') || sk.startsWith('N#')))
+          add(`ticket:${pk.slice(2)}`, { key: sk, digest: recordDigest(i) });
+        else if (pk === 'WAIVERS') add('waivers', { key: sk, digest: recordDigest(i) });
+        else if (pk.startsWith('CHAIN#')) seals.push(toSeal(i));
+        else if (pk.startsWith('SEALS#'))
+          dayEntries.push({
+            day: pk.slice('SEALS#'.length),
+            partition: i.partition?.S as string,
+            seq: Number(i.seq?.N),
+            chain: i.chain?.S as string,
+          });
+        else if (pk === 'CHANGED') pending.add(`ticket:${sk}`);
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return { records, seals, dayEntries, pending };
+  }
+
   async readCursor(name: string): Promise<string | undefined> {
     const r = await this.client.send(
       new GetItemCommand({
@@ -701,6 +827,51 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
 }
 
 type Projection = Pick<QueryCommandInput, 'ProjectionExpression' | 'ExpressionAttributeNames'>;
+
+/** Records per seal: a seal item stays well within DynamoDB's 400 KB (about 90 bytes a record). */
+const SEAL_RECORDS = 2000;
+
+/** What a record's digest reads: an event's JSON, a waiver's, a notice's fields that never change. */
+const LEDGER_ATTRIBUTES: Projection = {
+  ProjectionExpression: 'sk, event, ticketId, #rule, kind, dueAt, severity, clientTier, explanation, recordedAt',
+  ExpressionAttributeNames: { '#rule': 'rule' },
+};
+
+/** The digest of a record item as stored (lib/ledger.ts): a notice's delivery state is left out, it moves on. */
+function recordDigest(i: Item): string {
+  if (i.event?.S !== undefined) return digestOf(i.event.S);
+  if (i.record?.S !== undefined) return digestOf(i.record.S);
+  return digestOf(
+    JSON.stringify([
+      i.ticketId?.S,
+      i.rule?.S,
+      i.kind?.S,
+      i.dueAt?.N,
+      i.severity?.S ?? null,
+      i.clientTier?.S ?? null,
+      i.explanation?.S,
+      i.recordedAt?.N,
+    ]),
+  );
+}
+
+function toSeal(i: Item): Seal {
+  return {
+    partition: (i.pk?.S ?? '').slice('CHAIN#'.length),
+    seq: Number(i.sk?.S),
+    sealedAt: Number(i.sealedAt?.N),
+    records: (JSON.parse(i.records?.S ?? '[]') as [string, string][]).map(([key, digest]) => ({ key, digest })),
+    prev: i.prev?.S as string,
+    chain: i.chain?.S as string,
+  };
+}
+
+/** `seal` with only the first of its records (its chain value made again for them). */
+const sealOf = (seal: Seal, records: readonly SealedRecord[]): Seal => ({
+  ...seal,
+  records,
+  chain: chainOf(seal.prev, seal.seq, seal.sealedAt, records),
+});
 
 /**
  * What `toEvent`, `toTimer` and `toNotice` read of a ticket's items, and the sort key that tells

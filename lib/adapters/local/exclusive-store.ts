@@ -256,6 +256,14 @@ export class ExclusiveStore implements Store {
     return this.inner.flagChanged(ticketIds, at);
   }
 
+  seal(partition: string, now: number): Promise<number> {
+    return this.inner.seal(partition, now);
+  }
+
+  dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
+    return this.inner.dayRoots(days);
+  }
+
   /** The register, read once and kept: this process is its only writer. */
   async waivers(): Promise<WaiverRecord[]> {
     this.register ??= await this.inner.waivers();

@@ -17,7 +17,8 @@ const event = (ticketId: string, over: Partial<Record<string, unknown>> = {}): C
 
 const ids = (events: CanonicalEvent[]) => events.map((e) => e.id).sort();
 
-export function storeContract(name: string, make: () => Promise<Store>): void {
+/** `ledger`: the store keeps the hash chains (lib/ledger.ts); the in-memory fake does not. */
+export function storeContract(name: string, make: () => Promise<Store>, { ledger = true } = {}): void {
   describe(`Store contract: ${name}`, () => {
     it('appends events and reads a ticket history back', async () => {
       const store = await make();
@@ -192,5 +193,38 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await store.clearChanged('T-22', 5); // never flagged: nothing to do
       expect(await changed()).toEqual([]);
     });
+
+    it('keeps the register of waivers append-only: a taken id is refused, the first stays, in the order added', async () => {
+      const store = await make();
+      const w = (id: string, reason: string) => ({
+        id,
+        scope: { ticketId: 'T-30' },
+        reason,
+        approver: 'maria',
+        grantedAt: '2026-03-02T10:00:00Z',
+        expiresAt: '2026-03-03T10:00:00Z',
+      });
+      expect(await store.addWaiver(w('W-2', 'first'), 1_000)).toBe(true);
+      expect(await store.addWaiver(w('W-1', 'second'), 2_000)).toBe(true);
+      expect(await store.addWaiver(w('W-2', 'rewritten'), 3_000)).toBe(false);
+      expect((await store.waivers()).map((r) => `${r.id} ${r.reason}`)).toEqual(['W-2 first', 'W-1 second']);
+    });
+
+    it.skipIf(!ledger)(
+      'seals each record once into its chain, racing sealers included, and each seal into its day',
+      async () => {
+        const store = await make();
+        const now = Date.parse('2026-03-02T12:00:00Z');
+        await store.append([event('T-40'), event('T-40', { type: 'incident_form.created' })]);
+        expect(await store.seal('ticket:T-40', now)).toBe(2);
+        expect(await store.seal('ticket:T-40', now + 1)).toBe(0);
+        await store.append([event('T-40', { type: 'ticket.resolved', at: '2026-03-02T11:00:00Z' })]);
+        // two sealers at once: the record is sealed by one of them
+        const raced = await Promise.all([store.seal('ticket:T-40', now + 2), store.seal('ticket:T-40', now + 2)]);
+        expect(raced.reduce((a, b) => a + b, 0)).toBe(1);
+        const [day] = await store.dayRoots(['2026-03-02', '2026-03-03']);
+        expect(day).toMatchObject({ day: '2026-03-02', seals: 2, root: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      },
+    );
   });
 }

@@ -6,8 +6,10 @@ import { MemoryStore } from '../../../lib/adapters/memory/store';
 import { dynalite, dynamoDbLocal, type Engine, freshTable } from '../../support/dynamo';
 import { storeContract } from './store.contract';
 
-storeContract('in-memory fake', async () => new MemoryStore());
-storeContract('sole-writer cache over the fake', async () => new ExclusiveStore(new MemoryStore(), 3));
+storeContract('in-memory fake', async () => new MemoryStore(), { ledger: false });
+storeContract('sole-writer cache over the fake', async () => new ExclusiveStore(new MemoryStore(), 3), {
+  ledger: false,
+});
 
 let lite: Engine;
 beforeAll(async () => {
