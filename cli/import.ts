@@ -149,7 +149,9 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   const local = opts.data ? await openLocalStore(opts.data, 'import') : undefined;
   const file = opts.out ? await fileSink(opts.out, state?.cursor !== undefined) : undefined;
   const store = local?.store;
-  const sink = file ?? (store ? storeSink(store, (ids) => store.flagChanged(ids, Date.now())) : undefined);
+  const sink =
+    file ??
+    (store ? storeSink(store, (ids) => store.flagChanged(ids, Date.now()), undefined, `import:${vendor}`) : undefined);
   if (!sink) throw new UsageError('pass one of --out FILE or --data DIR');
   const started = performance.now();
   let summary: ImportSummary;

@@ -328,6 +328,32 @@ Examples:
     });
 
   cli
+    .command('evidence')
+    .description(
+      "An auditor's evidence: one self-contained HTML page and its JSON per ticket (events with their receipts, obligations, waivers, alerts, hashes).",
+    )
+    .option('--ticket <id...>', 'these tickets')
+    .option('--week <week>', 'or every ticket with a breach or an excused breach due in this ISO week, e.g. 2026-W10')
+    .option('--data <dir>', 'folder of the embedded store (stop serve first)', '.data')
+    .option('--policy <file>', 'the policy serve runs (default: the built-in CS-POL-001)')
+    .option('--as-of <time>', "judged as of this RFC 3339 time (default: now, or the week's end if that is earlier)")
+    .option('--out <dir>', 'where the pages go', 'evidence')
+    .addOption(new Option('--format <format>', 'what to print').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 written; 1 a ticket named has no events in the store; 2 usage.
+
+Examples:
+  escalation-auditor evidence --ticket ZD-5158 --out evidence/
+  escalation-auditor evidence --week 2026-W10 --out evidence/2026-W10/`,
+    )
+    .action(async (opts) => {
+      const { evidenceCommand } = await import('./evidence');
+      process.exitCode = await evidenceCommand(opts);
+    });
+
+  cli
     .command('policy')
     .description("Print the effective policy: a policy file's values laid over CS-POL-001's defaults.")
     .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')

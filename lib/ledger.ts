@@ -99,6 +99,80 @@ export interface LedgerFinding {
   readonly detail: string;
 }
 
+/**
+ * One partition's records against its seals: every record sealed and unchanged, every seal in
+ * its place and its chain whole; a record in no seal is inserted, unless the partition awaits its
+ * reconcile (`pending`).
+ */
+export function verifyPartition(
+  partition: string,
+  current: readonly SealedRecord[],
+  given: readonly Seal[],
+  pending: boolean,
+): { records: number; awaitingSeal: number; findings: LedgerFinding[] } {
+  const stored = new Map(current.map((r) => [r.key, r.digest]));
+  const seals = [...given].sort((a, b) => a.seq - b.seq);
+  const findings: LedgerFinding[] = [];
+  let awaitingSeal = 0;
+  const sealedKeys = new Set<string>();
+  let prev = GENESIS;
+  let expected = 1;
+  for (const s of seals) {
+    if (s.seq !== expected)
+      findings.push({
+        kind: 'seal-missing',
+        where: partition,
+        what: `seal ${expected}${s.seq > expected + 1 ? ` to ${s.seq - 1}` : ''}`,
+        detail: `the chain goes from seal ${expected - 1} to seal ${s.seq}: a seal was deleted`,
+      });
+    if (s.prev !== prev || s.chain !== chainOf(s.prev, s.seq, s.sealedAt, s.records))
+      findings.push({
+        kind: 'seal-altered',
+        where: partition,
+        what: `seal ${s.seq}`,
+        detail:
+          s.prev !== prev
+            ? 'it does not link to the seal before it'
+            : 'its chain value is not the hash of what it lists',
+      });
+    prev = s.chain;
+    expected = s.seq + 1;
+    for (const r of s.records) {
+      sealedKeys.add(r.key);
+      const now = stored.get(r.key);
+      if (now === undefined)
+        findings.push({
+          kind: 'deleted',
+          where: partition,
+          what: r.key,
+          detail: `sealed in seal ${s.seq} at ${new Date(s.sealedAt).toISOString()}, and no longer stored`,
+        });
+      else if (now !== r.digest)
+        findings.push({
+          kind: 'altered',
+          where: partition,
+          what: r.key,
+          detail: `it is not what seal ${s.seq} sealed at ${new Date(s.sealedAt).toISOString()} (digest ${now.slice(0, 12)}…, sealed ${r.digest.slice(0, 12)}…)`,
+        });
+    }
+  }
+  for (const key of [...stored.keys()].sort()) {
+    if (sealedKeys.has(key)) continue;
+    if (pending) {
+      awaitingSeal++;
+      continue;
+    }
+    findings.push({
+      kind: 'inserted',
+      where: partition,
+      what: key,
+      detail:
+        'stored, and in no seal of its partition: written outside the service, or its seal was deleted (every record is sealed when its ticket is reconciled)',
+    });
+  }
+  return { records: stored.size, awaitingSeal, findings };
+}
+
 export interface LedgerInput {
   /** Every record now stored, per partition: its key and its digest computed now. */
   readonly records: ReadonlyMap<string, readonly SealedRecord[]>;
@@ -132,65 +206,15 @@ export function verifyLedger(input: LedgerInput): LedgerSummary {
   let awaitingSeal = 0;
   let records = 0;
   for (const partition of [...partitions].sort()) {
-    const stored = new Map((input.records.get(partition) ?? []).map((r) => [r.key, r.digest]));
-    records += stored.size;
-    const seals = (byPartition.get(partition) ?? []).sort((a, b) => a.seq - b.seq);
-    const sealedKeys = new Set<string>();
-    let prev = GENESIS;
-    let expected = 1;
-    for (const s of seals) {
-      if (s.seq !== expected)
-        findings.push({
-          kind: 'seal-missing',
-          where: partition,
-          what: `seal ${expected}${s.seq > expected + 1 ? ` to ${s.seq - 1}` : ''}`,
-          detail: `the chain goes from seal ${expected - 1} to seal ${s.seq}: a seal was deleted`,
-        });
-      if (s.prev !== prev || s.chain !== chainOf(s.prev, s.seq, s.sealedAt, s.records))
-        findings.push({
-          kind: 'seal-altered',
-          where: partition,
-          what: `seal ${s.seq}`,
-          detail:
-            s.prev !== prev
-              ? 'it does not link to the seal before it'
-              : 'its chain value is not the hash of what it lists',
-        });
-      prev = s.chain;
-      expected = s.seq + 1;
-      for (const r of s.records) {
-        sealedKeys.add(r.key);
-        const now = stored.get(r.key);
-        if (now === undefined)
-          findings.push({
-            kind: 'deleted',
-            where: partition,
-            what: r.key,
-            detail: `sealed in seal ${s.seq} at ${new Date(s.sealedAt).toISOString()}, and no longer stored`,
-          });
-        else if (now !== r.digest)
-          findings.push({
-            kind: 'altered',
-            where: partition,
-            what: r.key,
-            detail: `it is not what seal ${s.seq} sealed at ${new Date(s.sealedAt).toISOString()} (digest ${now.slice(0, 12)}…, sealed ${r.digest.slice(0, 12)}…)`,
-          });
-      }
-    }
-    for (const key of [...stored.keys()].sort()) {
-      if (sealedKeys.has(key)) continue;
-      if (input.pending?.has(partition)) {
-        awaitingSeal++;
-        continue;
-      }
-      findings.push({
-        kind: 'inserted',
-        where: partition,
-        what: key,
-        detail:
-          'stored, and in no seal of its partition: written outside the service, or its seal was deleted (every record is sealed when its ticket is reconciled)',
-      });
-    }
+    const checked = verifyPartition(
+      partition,
+      input.records.get(partition) ?? [],
+      byPartition.get(partition) ?? [],
+      input.pending?.has(partition) ?? false,
+    );
+    records += checked.records;
+    awaitingSeal += checked.awaitingSeal;
+    findings.push(...checked.findings);
   }
   // every seal has its entry in the root of the day it was made, and the entry says the same
   const entries = new Map(input.dayEntries.map((e) => [`${e.partition}\u0000${e.seq}`, e]));

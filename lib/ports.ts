@@ -4,6 +4,7 @@
  */
 import type { WaiverRecord } from './engine/waivers';
 import type { CanonicalEvent, Severity } from './events/schema';
+import type { Seal } from './ledger';
 import type { RuleId } from './policy/schema';
 import type { SourceId, SourceName } from './sources/types';
 
@@ -35,6 +36,12 @@ export interface ArchivedRequest extends RawRequest {
   readonly outcome?: RawOutcome;
 }
 
+/** How an event reached the store: when, and through what (a webhook request's id, `import:<vendor>`, `reconciliation:<vendor>`). */
+export interface Receipt {
+  readonly receivedAt: number;
+  readonly via: string;
+}
+
 export interface Store {
   /** Archives a signed request before anything translates it. */
   archive(raw: RawRequest): Promise<void>;
@@ -46,7 +53,7 @@ export interface Store {
    * Appends validated canonical events to their tickets' histories, exactly once each: an
    * identical redelivery is a no-op, a different event under a known id is refused (the first stays).
    */
-  append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]>;
+  append(events: readonly CanonicalEvent[], receipt?: Receipt): Promise<AppendOutcome[]>;
   /** A ticket's stored events, in no particular order. */
   history(ticketId: string): Promise<CanonicalEvent[]>;
 
@@ -207,4 +214,33 @@ export interface HistoryPage {
   readonly cursor: string;
   /** Where the import stands, in the vendor's words (for progress), e.g. the day being read. */
   readonly position: string;
+}
+
+/** Evidence bundles (lib/app/evidence.ts): a ticket's records as stored, with their digests and seals. */
+export interface StoredEvent {
+  readonly key: string;
+  readonly event: CanonicalEvent;
+  readonly receivedAt?: number;
+  readonly via?: string;
+  readonly digest: string;
+}
+
+export interface StoredNotice extends Notice {
+  readonly key: string;
+  readonly digest: string;
+}
+
+/** What a store keeps of a ticket, as stored. */
+export interface TicketRecords {
+  readonly events: readonly StoredEvent[];
+  readonly notices: readonly StoredNotice[];
+  readonly seals: readonly Seal[];
+  /** The ticket is flagged changed: its newest records may await their seal. */
+  readonly pending: boolean;
+}
+
+export interface EvidenceSource {
+  ticketRecords(ticketId: string): Promise<TicketRecords>;
+  waivers(): Promise<WaiverRecord[]>;
+  dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]>;
 }

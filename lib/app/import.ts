@@ -83,10 +83,13 @@ export function storeSink(
   store: Store,
   changed: (ticketIds: readonly string[]) => Promise<void>,
   added: (events: number) => void = () => {},
+  /** How the events came (their receipt): `import:<vendor>`, `reconciliation:<vendor>`. */
+  via = 'import',
+  now: () => number = Date.now,
 ): ImportSink {
   return {
     async write(events) {
-      const outcomes = await store.append(events);
+      const outcomes = await store.append(events, { receivedAt: now(), via });
       const fresh = events.filter((_, i) => outcomes[i] === 'added');
       if (fresh.length === 0) return;
       added(fresh.length);

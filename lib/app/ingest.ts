@@ -172,7 +172,9 @@ export async function translateAndStore(
     );
   }
 
-  const outcomes: AppendOutcome[] = valid.length ? await deps.store.append(valid) : [];
+  const outcomes: AppendOutcome[] = valid.length
+    ? await deps.store.append(valid, { receivedAt: req.receivedAt, via: raw.id })
+    : [];
   const conflicts = valid.filter((_, i) => outcomes[i] === 'conflict').map((e) => e.id);
   if (unmapped.length > 0 || conflicts.length > 0) await report({ unmapped, conflicts });
   // redeliveries count too: a retry after a failed hook must run it again

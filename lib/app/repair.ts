@@ -62,6 +62,8 @@ export async function repairMissed(
     (n) => {
       recovered += n;
     },
+    `reconciliation:${vendor}`,
+    deps.now,
   );
   const summary = await importHistory(
     deps.history(since, until),

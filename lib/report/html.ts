@@ -7,16 +7,12 @@ import { populationSummary } from '../engine/population';
 import { duration } from '../text/duration';
 import { counted, noun } from '../text/plural';
 import type { Group, Tally, WeeklyReport } from './aggregate';
+import { cell, esc, PAGE_STYLE, stamp } from './page';
 import { TALLY_COLUMNS } from './render';
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 const time = (ms: number | null) => (ms === null ? '–' : duration(ms));
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
-/** A table cell that names its column, so that a narrow screen can show it as a labelled line. */
-const cell = (label: string, html: string) => `<td data-label="${esc(label)}">${html}</td>`;
 const colour = (x: number | null) =>
   x === null ? '#9aa5b1' : x >= 0.95 ? '#2f9e44' : x >= 0.8 ? '#f08c00' : '#e03131';
 
@@ -161,20 +157,7 @@ export function reportHtml(r: WeeklyReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(r.policy.id)} compliance, week ${esc(r.week.id)}</title>
 <style>
-body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2933;max-width:980px;margin:24px auto;padding:0 16px;line-height:1.4;overflow-wrap:anywhere}
-h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #e4e7eb;padding-bottom:4px}
-.summary{display:flex;gap:16px;flex-wrap:wrap;margin:16px 0}.card{border:1px solid #e4e7eb;border-radius:6px;padding:10px 16px;min-width:120px}
-.card b{display:block;font-size:22px}.muted{color:#52606d}.wow{font-weight:bold}
-svg{max-width:100%;height:auto}
-table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}
-thead th{background:#f5f7fa}td:nth-child(-n+3){white-space:nowrap}.breaches td:last-child{white-space:normal}
-tr.ticket th{background:#fbfcfd;padding-top:12px}dt{font-weight:bold}dd{margin:0 0 8px 0}
-@media (max-width:640px){
-body{margin:12px auto;padding:0 10px}
-table,thead,tbody,tr,th,td{display:block}thead{display:none}td:nth-child(-n+3){white-space:normal}
-tr{border-bottom:1px solid #e4e7eb;padding:4px 0}td{border:0;padding:2px 4px}
-td[data-label]::before{content:attr(data-label) ": ";font-weight:bold;color:#52606d}
-}
+${PAGE_STYLE}
 </style>
 </head>
 <body>

@@ -21,42 +21,15 @@ import { openLocalStore, TABLE } from '../../cli/local';
 import { dynamoClient } from '../../lib/adapters/dynamodb/local';
 import { chainOf, dayRoot, digestOf } from '../../lib/ledger';
 import { weekOf } from '../../lib/report/aggregate';
-import { BIN, serve } from '../support/cli';
-import { signed } from '../support/webhooks';
+import { BIN } from '../support/cli';
+import { filledStore } from '../support/filled-store';
 
-const EXAMPLE = join(import.meta.dirname, '../../examples/export.jsonl');
 const cli = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     execFile(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
       resolve({ code: (err?.code as number) ?? 0, stdout, stderr }),
     ),
   );
-
-/** The example export through serve, a waiver added, every ticket reconciled (and so sealed); serve stopped. */
-async function filledStore(): Promise<string> {
-  const data = mkdtempSync(join(tmpdir(), 'ea-verify-'));
-  const s = await serve(['--data', data]);
-  expect((await cli(['send', '--source', 'canonical', '--file', EXAMPLE, '--url', s.url])).code).toBe(0);
-  const waiver = {
-    id: 'W-1',
-    scope: { ticketId: 'T-1004', rule: 'client-update' },
-    reason: 'the client asked for updates by phone',
-    approver: 'maria (Head of Support)',
-    grantedAt: '2026-03-03T08:45:00Z',
-    expiresAt: '2026-03-04T00:00:00Z',
-  };
-  const r = signed('canonical', waiver, { secret: 'escalation-auditor-dev-secret' });
-  expect((await fetch(`${s.url}/waivers`, { method: 'POST', headers: r.headers, body: r.body })).status).toBe(200);
-  // every ticket reconciled, and so sealed
-  for (const start = Date.now(); Date.now() - start < 30_000; ) {
-    const h = (await (await fetch(`${s.url}/healthz`)).json()) as { reconciling: number };
-    if (h.reconciling === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  s.child.kill('SIGTERM');
-  await new Promise((resolve) => s.child.once('exit', resolve));
-  return data;
-}
 
 async function withTable<T>(data: string, use: (client: DynamoDBClient) => Promise<T>): Promise<T> {
   const local = await openLocalStore(data, 'test');
@@ -191,7 +164,8 @@ describe('escalation-auditor verify', () => {
           ExpressionAttributeValues: { ':e': { S: forged } },
         }),
       );
-      records[0] = [firstKey, digestOf(forged)];
+      // an event's digest covers how it arrived too (lib/adapters/dynamodb/store.ts)
+      records[0] = [firstKey, digestOf(`${forged}\n${item.Item?.receivedAt?.N ?? ''}\n${item.Item?.via?.S ?? ''}`)];
       const list = records.map(([k, digest]) => ({ key: k, digest }));
       const chain = chainOf(seal.prev?.S as string, 1, Number(seal.sealedAt?.N), list);
       await db.send(

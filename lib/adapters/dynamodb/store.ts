@@ -69,7 +69,9 @@ import type {
   NoticeState,
   RawOutcome,
   RawRequest,
+  Receipt,
   Store,
+  TicketRecords,
   Timer,
 } from '../../ports';
 import type { SourceId } from '../../sources/types';
@@ -106,11 +108,12 @@ const dayIndex = (day: string, ticketId: string, what: string) => ({
   ticketId: { S: ticketId },
 });
 /** An event's item; with `day`, it lists the ticket in the day index for that day (see IndexedDays). */
-const eventItem = (ev: CanonicalEvent, day?: string): Item => ({
+const eventItem = (ev: CanonicalEvent, day?: string, receipt?: Receipt): Item => ({
   ...eventKey(ev.ticketId, ev.id),
   ...(day ? dayIndex(day, ev.ticketId, `E#${ev.id}`) : {}),
   at: { S: ev.at },
   event: { S: JSON.stringify(ev) },
+  ...(receipt ? { receivedAt: { N: String(receipt.receivedAt) }, via: { S: receipt.via } } : {}),
 });
 
 /**
@@ -372,7 +375,7 @@ export class DynamoStore implements Store, Cursors {
     }
   }
 
-  async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
+  async append(events: readonly CanonicalEvent[], receipt?: Receipt): Promise<AppendOutcome[]> {
     const listed = this.list(events.map((e) => e.ticketId));
     // one id twice in one call: the second is judged against the first, like any redelivery
     const first = new Map<string, CanonicalEvent>();
@@ -383,7 +386,7 @@ export class DynamoStore implements Store, Cursors {
           const earlier = first.get(key);
           if (earlier) return Promise.resolve<AppendOutcome>(sameCanonical(earlier, ev) ? 'duplicate' : 'conflict');
           first.set(key, ev);
-          return this.add(ev);
+          return this.add(ev, receipt);
         }),
       ),
       ...listed,
@@ -396,14 +399,18 @@ export class DynamoStore implements Store, Cursors {
    * knows they are new (lib/adapters/local/exclusive-store.ts); everyone else calls `append`.
    * `newTickets` names the tickets not yet in the directory: they are listed in the same commit.
    */
-  async appendUnchecked(events: readonly CanonicalEvent[], newTickets: readonly string[] = []): Promise<void> {
+  async appendUnchecked(
+    events: readonly CanonicalEvent[],
+    newTickets: readonly string[] = [],
+    receipt?: Receipt,
+  ): Promise<void> {
     // listed first, so that a ticket with any stored event is in the directory whatever fails
     // after: a batch that gives up leaves the writes that landed, and an unlisted ticket's events
     // would be out of the sole writer's sight
     await Promise.all(this.list(newTickets));
     await Promise.all(
       events.map(async (ev) => {
-        const { item, stored } = this.eventPut(ev);
+        const { item, stored } = this.eventPut(ev, receipt);
         await this.enqueue('request', { PutRequest: { Item: item } });
         stored();
       }),
@@ -411,15 +418,15 @@ export class DynamoStore implements Store, Cursors {
   }
 
   /** The event's item, with a day index entry unless its ticket-day has one; `stored` once it is written. */
-  private eventPut(ev: CanonicalEvent): { item: Item; stored(): void } {
+  private eventPut(ev: CanonicalEvent, receipt?: Receipt): { item: Item; stored(): void } {
     const day = utcDay(Date.parse(ev.at));
-    if (this.indexedDays.has(ev.ticketId, day)) return { item: eventItem(ev), stored: () => {} };
-    return { item: eventItem(ev, day), stored: () => this.indexedDays.add(ev.ticketId, day) };
+    if (this.indexedDays.has(ev.ticketId, day)) return { item: eventItem(ev, undefined, receipt), stored: () => {} };
+    return { item: eventItem(ev, day, receipt), stored: () => this.indexedDays.add(ev.ticketId, day) };
   }
 
   /** Puts the event unless its id is already in the ticket's history; then says whether it is the same. */
-  private async add(ev: CanonicalEvent): Promise<AppendOutcome> {
-    const put = this.eventPut(ev);
+  private async add(ev: CanonicalEvent, receipt?: Receipt): Promise<AppendOutcome> {
+    const put = this.eventPut(ev, receipt);
     const added = await this.write(
       new PutItemCommand({ TableName: this.table, Item: put.item, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
@@ -610,6 +617,31 @@ export class DynamoStore implements Store, Cursors {
       sealed += seal.records.length;
     }
     return sealed;
+  }
+
+  /** A ticket's events and notices as stored, with their digests, and its seals (lib/app/evidence.ts). */
+  async ticketRecords(ticketId: string): Promise<TicketRecords> {
+    const [items, seals, flag] = await Promise.all([
+      this.partition(`T#${ticketId}`),
+      this.seals(`ticket:${ticketId}`),
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: CHANGED, sk: { S: ticketId } } })),
+    ]);
+    return {
+      events: items
+        .filter((i) => i.sk?.S?.startsWith('E#'))
+        .map((i) => ({
+          key: i.sk?.S as string,
+          event: toEvent(i),
+          ...(i.receivedAt?.N ? { receivedAt: Number(i.receivedAt.N) } : {}),
+          ...(i.via?.S ? { via: i.via.S } : {}),
+          digest: recordDigest(i),
+        })),
+      notices: items
+        .filter((i) => i.sk?.S?.startsWith('N#'))
+        .map((i) => ({ ...toNotice(i), key: i.sk?.S as string, digest: recordDigest(i) })),
+      seals,
+      pending: flag.Item !== undefined,
+    };
   }
 
   async dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
@@ -833,13 +865,15 @@ const SEAL_RECORDS = 2000;
 
 /** What a record's digest reads: an event's JSON, a waiver's, a notice's fields that never change. */
 const LEDGER_ATTRIBUTES: Projection = {
-  ProjectionExpression: 'sk, event, ticketId, #rule, kind, dueAt, severity, clientTier, explanation, recordedAt',
+  ProjectionExpression:
+    'sk, event, receivedAt, via, ticketId, #rule, kind, dueAt, severity, clientTier, explanation, recordedAt',
   ExpressionAttributeNames: { '#rule': 'rule' },
 };
 
 /** The digest of a record item as stored (lib/ledger.ts): a notice's delivery state is left out, it moves on. */
 function recordDigest(i: Item): string {
-  if (i.event?.S !== undefined) return digestOf(i.event.S);
+  // an event with how it arrived: when, and through which request
+  if (i.event?.S !== undefined) return digestOf(`${i.event.S}\n${i.receivedAt?.N ?? ''}\n${i.via?.S ?? ''}`);
   if (i.record?.S !== undefined) return digestOf(i.record.S);
   return digestOf(
     JSON.stringify([

@@ -38,6 +38,7 @@ import {
   noticeKey,
   type RawOutcome,
   type RawRequest,
+  type Receipt,
   type Store,
   type Timer,
   timerKey,
@@ -46,7 +47,7 @@ import {
 /** A store that can also write events it is told are new, without checking. */
 export interface ExclusiveBackend extends Store {
   /** Writes the events, and lists `newTickets` in the ticket directory in the same commit. */
-  appendUnchecked(events: readonly CanonicalEvent[], newTickets?: readonly string[]): Promise<void>;
+  appendUnchecked(events: readonly CanonicalEvent[], newTickets?: readonly string[], receipt?: Receipt): Promise<void>;
   /** Clears changed-ticket flags without a condition (the caller knows none is newer). */
   clearChangedUnchecked(ticketIds: readonly string[]): Promise<void>;
   /** Every ticket with events; undefined when the store keeps no directory. */
@@ -116,14 +117,18 @@ export class ExclusiveStore implements Store {
     return this.inner.timersDue(until);
   }
 
-  append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
+  append(events: readonly CanonicalEvent[], receipt?: Receipt): Promise<AppendOutcome[]> {
     return this.holding(
       events.map((e) => e.ticketId),
-      (parts) => this.add(events, parts),
+      (parts) => this.add(events, parts, receipt),
     );
   }
 
-  private async add(events: readonly CanonicalEvent[], parts: Map<string, Partition>): Promise<AppendOutcome[]> {
+  private async add(
+    events: readonly CanonicalEvent[],
+    parts: Map<string, Partition>,
+    receipt: Receipt | undefined,
+  ): Promise<AppendOutcome[]> {
     // read already (the partitions were loaded through it): this resolves at once
     const directory = await this.listed();
     // From here to the write, nothing awaits: the decision and the claim are one step.
@@ -153,7 +158,7 @@ export class ExclusiveStore implements Store {
     if (fresh.length) {
       // tickets not in the directory yet are listed with these events
       const unlisted = directory ? [...new Set(fresh.map((e) => e.ticketId))].filter((id) => !directory.has(id)) : [];
-      write.durable = this.inner.appendUnchecked(fresh, unlisted);
+      write.durable = this.inner.appendUnchecked(fresh, unlisted, receipt);
       try {
         await write.durable;
         for (const id of unlisted) {
