@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { DateTime } from 'luxon';
 import type { AuditTotals, RuleTally } from '../lib/engine/audit';
-import { explain, explainRun } from '../lib/engine/explain';
+import { explain, explainRun, explainVersioned } from '../lib/engine/explain';
 import { populationGaps, populationSummary } from '../lib/engine/population';
 import { RULE_IDS, type Rule, ruleById } from '../lib/engine/rules';
 import { breachRows, type MissedRun } from '../lib/engine/runs';
@@ -116,7 +116,7 @@ export class AuditOutput {
     for (const row of breachRows(breaches)) {
       const { ticketId, rule, severity } = row.run ?? row.breach;
       const dueAt = row.run ? row.run.firstDueAt : row.breach.dueAt;
-      const what = row.run ? explainRun(row.run, policy) : explain(row.breach, policy);
+      const what = row.run ? explainRun(row.run, policy) : explainVersioned(row.breach, policy);
       const sev = severity ?? '-';
       this.widths.ticket = Math.max(this.widths.ticket, ticketId.length);
       this.widths.severity = Math.max(this.widths.severity, sev.length);
@@ -139,7 +139,7 @@ export class AuditOutput {
     this.widths.rule = Math.max(this.widths.rule, o.rule.length);
     this.streams.excusedRows?.add([
       ...key,
-      [this.local(o.dueAt), o.ticketId, sev, o.rule, explain(o, this.policy)].join(CELL),
+      [this.local(o.dueAt), o.ticketId, sev, o.rule, explainVersioned(o, this.policy)].join(CELL),
     ]);
   }
 
@@ -300,9 +300,9 @@ function mdTable(head: readonly string[], rows: readonly (readonly string[])[]):
 
 async function writeText(r: AuditReport, w: Writer): Promise<void> {
   const s = sections(r);
-  await w.write(`${[s.title, s.headline, '', 'BREACHES'].join('\n')}\n`);
-  if (r.totals.breaches === 0) await w.write('none\n');
-  else {
+  // a streamed table of breach rows, its columns as wide as the widest cells the shards saw
+  const rows = async (stream: string, count: number) => {
+    if (count === 0) return w.write('none\n');
     const widths = [
       Math.max(s.breachHead[0]?.length ?? 0, 16),
       Math.max(6, r.widths.ticket),
@@ -310,21 +310,13 @@ async function writeText(r: AuditReport, w: Writer): Promise<void> {
       Math.max(4, r.widths.rule),
     ];
     await w.write(`${line(s.breachHead, widths)}\n`);
-    for (const [, , , cells] of records(r, 'rows')) await w.write(`${line(cells.split(CELL), widths)}\n`);
-  }
+    for (const [, , , cells] of records(r, stream)) await w.write(`${line(cells.split(CELL), widths)}\n`);
+  };
+  await w.write(`${[s.title, s.headline, '', 'BREACHES'].join('\n')}\n`);
+  await rows('rows', r.totals.breaches);
   if (r.waivers) {
     await w.write('\nEXCUSED (breaches a waiver in force covers; not counted as breaches)\n');
-    if (r.totals.excused === 0) await w.write('none\n');
-    else {
-      const widths = [
-        Math.max(s.breachHead[0]?.length ?? 0, 16),
-        Math.max(6, r.widths.ticket),
-        Math.max(3, r.widths.severity),
-        Math.max(4, r.widths.rule),
-      ];
-      await w.write(`${line(s.breachHead, widths)}\n`);
-      for (const [, , , cells] of records(r, 'excusedRows')) await w.write(`${line(cells.split(CELL), widths)}\n`);
-    }
+    await rows('excusedRows', r.totals.excused);
   }
   const out = ['', 'BY RULE', table(s.ruleHead, s.ruleRows), ''];
   if (s.unmatchedWaivers.length)
@@ -339,19 +331,16 @@ async function writeText(r: AuditReport, w: Writer): Promise<void> {
 
 async function writeMarkdown(r: AuditReport, w: Writer): Promise<void> {
   const s = sections(r);
-  await w.write(`${[`# ${s.title}`, '', s.headline, '', '## Breaches', ''].join('\n')}\n`);
-  if (r.totals.breaches === 0) await w.write('None.\n');
-  else {
+  const rows = async (stream: string, count: number) => {
+    if (count === 0) return w.write('None.\n');
     await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
-    for (const [, , , cells] of records(r, 'rows')) await w.write(`${mdLine(cells.split(CELL))}\n`);
-  }
+    for (const [, , , cells] of records(r, stream)) await w.write(`${mdLine(cells.split(CELL))}\n`);
+  };
+  await w.write(`${[`# ${s.title}`, '', s.headline, '', '## Breaches', ''].join('\n')}\n`);
+  await rows('rows', r.totals.breaches);
   if (r.waivers) {
     await w.write('\n## Excused (breaches a waiver in force covers; not counted as breaches)\n\n');
-    if (r.totals.excused === 0) await w.write('None.\n');
-    else {
-      await w.write(`${mdLine(s.breachHead)}\n${mdLine(s.breachHead.map(() => '---'))}\n`);
-      for (const [, , , cells] of records(r, 'excusedRows')) await w.write(`${mdLine(cells.split(CELL))}\n`);
-    }
+    await rows('excusedRows', r.totals.excused);
   }
   const out = ['', '## By rule', '', mdTable(s.ruleHead, s.ruleRows), ''];
   if (s.unmatchedWaivers.length)

@@ -6,7 +6,7 @@
 
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
 import { AuditRun, type AuditTotals } from '../lib/engine/audit';
-import { WaiverBook, type WaiverRecord } from '../lib/engine/waivers';
+import { type WaiverRecord, waiverBook } from '../lib/engine/waivers';
 import { EventLog } from '../lib/events/history';
 import { packEvent, parseLine, type TicketEvent, unpackEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
@@ -145,7 +145,7 @@ export class Shard implements TicketSource {
     waivers: readonly WaiverRecord[] = [],
     onTicket?: (done: number) => void,
   ): ShardAudit {
-    const run = new AuditRun(policy, asOf, waivers.length ? new WaiverBook(waivers, asOf) : undefined);
+    const run = new AuditRun(policy, asOf, waiverBook(waivers, asOf));
     const output = new AuditOutput(policy, format, () => this.spillDir(), this.index);
     let done = 0;
     for (const tickets of this.groups()) {

@@ -33,16 +33,18 @@ import { parseMapping } from '../lib/sources/mapping';
 import { decodeYaml } from '../lib/yaml';
 
 /** Context from the command line arrives as text: lists may be comma-separated, objects JSON. */
-const list = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.union([z.email(), z.url({ protocol: /^https$/ })])),
-);
+const commaList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
+const list = commaList(z.union([z.email(), z.url({ protocol: /^https$/ })]));
 const json = (v: unknown) => (typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v);
 /** A vendor's address: HTTPS, or HTTP on this machine (a stand-in for the vendor in tests). */
 const vendorUrl = z
@@ -88,16 +90,7 @@ export const DeployContext = z.object({
   graceSeconds: int(0, 3600, 60),
   apiRateLimit: int(1, 10_000, 50),
   apiBurstLimit: int(1, 5_000, 100),
-  reconcileFrom: z.preprocess(
-    (v) =>
-      typeof v === 'string'
-        ? v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : v,
-    z.array(z.enum(IMPORT_VENDORS)).default([]),
-  ),
+  reconcileFrom: commaList(z.enum(IMPORT_VENDORS)).default([]),
   reconcileEveryMinutes: int(5, 1440, 15),
   vendorUrls: z.preprocess(json, z.partialRecord(z.enum(IMPORT_VENDORS), vendorUrl).default({})),
   credentialsParameter: z

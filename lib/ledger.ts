@@ -50,19 +50,45 @@ export interface Seal {
 export const chainOf = (prev: string, seq: number, sealedAt: number, records: readonly SealedRecord[]): string =>
   sha256(`${prev}\n${seq}\n${sealedAt}\n${records.map((r) => `${r.key} ${r.digest}`).join('\n')}`);
 
-/** The next seal of a partition: its records not sealed yet, in key order; undefined when there are none. */
+/** Where a partition's chain stands: the keys it has sealed, and its last seal. */
+export interface ChainHead {
+  readonly sealed: ReadonlySet<string>;
+  readonly last: { readonly seq: number; readonly chain: string } | undefined;
+}
+
+/** The head of a chain from its seals. */
+export function headOf(seals: readonly Seal[]): ChainHead {
+  const last = seals.reduce<Seal | undefined>((m, s) => (!m || s.seq > m.seq ? s : m), undefined);
+  return {
+    sealed: new Set(seals.flatMap((s) => s.records.map((r) => r.key))),
+    last: last ? { seq: last.seq, chain: last.chain } : undefined,
+  };
+}
+
+/** The head after `seal`. */
+export const advance = (head: ChainHead, seal: Seal): ChainHead => ({
+  sealed: new Set([...head.sealed, ...seal.records.map((r) => r.key)]),
+  last: { seq: seal.seq, chain: seal.chain },
+});
+
+/**
+ * The next seal of a partition: at most `max` of its records not sealed yet, in key order;
+ * undefined when there are none.
+ */
 export function nextSeal(
   partition: string,
   records: readonly SealedRecord[],
-  seals: readonly Seal[],
+  head: ChainHead,
   now: number,
+  max = Number.POSITIVE_INFINITY,
 ): Seal | undefined {
-  const sealed = new Set(seals.flatMap((s) => s.records.map((r) => r.key)));
-  const fresh = records.filter((r) => !sealed.has(r.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const fresh = records
+    .filter((r) => !head.sealed.has(r.key))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .slice(0, max);
   if (fresh.length === 0) return undefined;
-  const last = seals.reduce<Seal | undefined>((m, s) => (!m || s.seq > m.seq ? s : m), undefined);
-  const seq = (last?.seq ?? 0) + 1;
-  const prev = last?.chain ?? GENESIS;
+  const seq = (head.last?.seq ?? 0) + 1;
+  const prev = head.last?.chain ?? GENESIS;
   return { partition, seq, sealedAt: now, records: fresh, prev, chain: chainOf(prev, seq, now, fresh) };
 }
 

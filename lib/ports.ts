@@ -173,6 +173,8 @@ export interface Alert {
   readonly severity: Severity | undefined;
   readonly clientTier: 'enterprise' | 'standard' | undefined;
   readonly policy: string;
+  /** The version of the policy the obligation is judged by (the one in force when its clock started). */
+  readonly policyVersion?: string;
   readonly explanation: string;
   /** Where to read the ticket: `GET /tickets/{id}`. */
   readonly link: string;

@@ -11,7 +11,7 @@ import { evaluateTicket } from '../engine/evaluate';
 import { explain } from '../engine/explain';
 import { ruleById } from '../engine/rules';
 import type { TicketAudit } from '../engine/types';
-import { isRevocation, WaiverBook, type WaiverRecord } from '../engine/waivers';
+import { isRevocation, type WaiverRecord, waiverBook } from '../engine/waivers';
 import { parseEvent } from '../events/parse';
 import type { CanonicalEvent } from '../events/schema';
 import { type LedgerFinding, utcDay, verifyPartition } from '../ledger';
@@ -81,7 +81,7 @@ export async function ticketEvidence(
     events.map((x) => x.t),
     policy,
     asOf,
-    register.length ? new WaiverBook(register, asOf) : undefined,
+    waiverBook(register, asOf),
   );
   // the waivers whose scope is this ticket or its client, and the revocations of those
   const bearing = register.filter(

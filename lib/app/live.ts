@@ -12,7 +12,7 @@
 import { evaluateTicket } from '../engine/evaluate';
 import { explain } from '../engine/explain';
 import type { Obligation, TicketAudit } from '../engine/types';
-import { WaiverBook, type WaiverRecord } from '../engine/waivers';
+import { type WaiverRecord, waiverBook } from '../engine/waivers';
 import type { Policy } from '../policy/schema';
 import {
   type Alert,
@@ -81,13 +81,7 @@ async function judge(ticketId: string, deps: LiveDeps, now: number): Promise<Rec
   const events = compact(stored, deps.unreadable);
   // judged as of now; a breach is raised only once the grace for late webhooks has passed too
   const register = (await deps.waivers?.()) ?? [];
-  const audit = evaluateTicket(
-    ticketId,
-    events,
-    deps.policy,
-    now,
-    register.length ? new WaiverBook(register, now) : undefined,
-  );
+  const audit = evaluateTicket(ticketId, events, deps.policy, now, waiverBook(register, now));
   const horizon = now - (deps.alertHorizonMs ?? DAY);
   const judgedNow = (o: Obligation) => judged(o, deps.graceMs, now) && o.dueAt >= horizon;
 
@@ -214,7 +208,7 @@ async function raise(
   };
   await deps.store.record(notice);
   const alert = kind === 'excuse' ? 'excused' : kind;
-  return deliver(notice, ['recorded', 'alerting', 'alerted'], alert, notice.explanation, deps, now);
+  return deliver(notice, ['recorded', 'alerting', 'alerted'], alert, notice.explanation, deps, now, o.policyVersion);
 }
 
 /** A recorded breach the engine now finds met (late evidence) is retracted, and that is published. */
@@ -228,7 +222,7 @@ async function retract(audit: TicketAudit, notices: readonly Notice[], deps: Liv
     // once its claim can be taken, then the retraction; until then its lease timer brings it back
     if (
       n.state === 'alerting' &&
-      !(await deliver(n, ['recorded', 'alerting', 'alerted'], 'breach', n.explanation, deps, now))
+      !(await deliver(n, ['recorded', 'alerting', 'alerted'], 'breach', n.explanation, deps, now, o.policyVersion))
     )
       continue;
     const moved =
@@ -238,7 +232,8 @@ async function retract(audit: TicketAudit, notices: readonly Notice[], deps: Liv
       n.state === 'retracting';
     if (!moved) continue;
     const why = `retracted: ${explain(o, deps.policy)}`;
-    if (await deliver(n, ['retracted', 'retracting', 'retraction-alerted'], 'retraction', why, deps, now)) retracted++;
+    const states: [NoticeState, NoticeState, NoticeState] = ['retracted', 'retracting', 'retraction-alerted'];
+    if (await deliver(n, states, 'retraction', why, deps, now, o.policyVersion)) retracted++;
   }
   return retracted;
 }
@@ -254,6 +249,7 @@ async function deliver(
   explanation: string,
   deps: LiveDeps,
   now: number,
+  policyVersion?: string,
 ): Promise<boolean> {
   if (!(await deps.store.transition(key, from, claimed, now, LEASE_MS))) return false;
   try {
@@ -266,6 +262,7 @@ async function deliver(
       severity: key.severity,
       clientTier: key.clientTier,
       policy: deps.policy.id,
+      ...(policyVersion ? { policyVersion } : {}),
       explanation,
       link: `${deps.baseUrl}/tickets/${encodeURIComponent(key.ticketId)}`,
       raisedAt: iso(now),

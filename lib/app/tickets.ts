@@ -3,7 +3,7 @@ import { evaluateTicket } from '../engine/evaluate';
 import { explain } from '../engine/explain';
 import { ruleById } from '../engine/rules';
 import type { Obligation } from '../engine/types';
-import { WaiverBook } from '../engine/waivers';
+import { waiverBook } from '../engine/waivers';
 import { compareEvents, parseEvent, type TicketEvent } from '../events/parse';
 import type { CanonicalEvent } from '../events/schema';
 import { type Policy, policyVersion } from '../policy/schema';
@@ -67,13 +67,7 @@ export async function ticketView(ticketId: string, deps: TicketDeps): Promise<Re
   const asOf = deps.now?.() ?? Date.now();
   // the register of waivers as of now: what it excuses shows as excused, naming the waiver
   const register = await deps.store.waivers();
-  const audit = evaluateTicket(
-    ticketId,
-    events,
-    deps.policy,
-    asOf,
-    register.length ? new WaiverBook(register, asOf) : undefined,
-  );
+  const audit = evaluateTicket(ticketId, events, deps.policy, asOf, waiverBook(register, asOf));
   const order = new Map([...events].sort(compareEvents).map((e, i) => [e.id, i]));
   return {
     status: 200,

@@ -8,7 +8,7 @@
 
 import { evaluateTicket } from '../engine/evaluate';
 import { earliestClockStart } from '../engine/lookback';
-import { WaiverBook, type WaiverRecord } from '../engine/waivers';
+import { type WaiverRecord, waiverBook } from '../engine/waivers';
 import type { TicketEvent } from '../events/parse';
 import type { Policy } from '../policy/schema';
 import type { Notice, ReportSink, Store } from '../ports';
@@ -78,7 +78,7 @@ export async function weeklyReport(
   const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
   const from = earliestClockStart(policy, periodStart);
   const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS });
-  const book = opts.waivers?.length ? new WaiverBook(opts.waivers, asOf) : undefined;
+  const book = waiverBook(opts.waivers, asOf);
   await source.eachTicket(from, week.end, (t) =>
     report.add(
       evaluateTicket(t.ticketId, t.events, policy, asOf, book),

@@ -69,6 +69,12 @@ export function explain(o: Obligation, given: Policy): string {
   }
 }
 
+/** The explanation, naming the policy version it is judged by when the policy has several. */
+export function explainVersioned(o: Obligation, policy: Policy): string {
+  const text = explain(o, policy);
+  return policy.versions?.length ? `${text} (policy ${o.policyVersion})` : text;
+}
+
 /** "27 missed windows in a row, due 10:00 to Mon 9 Mar 08:00: no qualifying client update from 08:00 to Mon 9 Mar 08:00". */
 export function explainRun(r: MissedRun, policy: Policy): string {
   const rule = ruleById.get(r.rule) as Rule;

@@ -199,6 +199,10 @@ export class WaiverBook {
   }
 }
 
+/** The register as of a time, or undefined when it is empty (nothing to excuse). */
+export const waiverBook = (records: readonly WaiverRecord[] | undefined, asOf: number): WaiverBook | undefined =>
+  records?.length ? new WaiverBook(records, asOf) : undefined;
+
 /** Reads a register: a YAML or JSON list of waivers and revocations; the error names the record and field. */
 export function parseWaivers(value: unknown): WaiverRecord[] {
   const list = value === null || value === undefined ? [] : value;

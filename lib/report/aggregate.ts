@@ -5,7 +5,7 @@
  * engine's explanations; the findings; the trend over the previous weeks.
  */
 import { DateTime } from 'luxon';
-import { explain, explainRun } from '../engine/explain';
+import { explainRun, explainVersioned } from '../engine/explain';
 import { type Population, PopulationCount } from '../engine/population';
 import { RULE_IDS } from '../engine/rules';
 import { breachRows } from '../engine/runs';
@@ -96,7 +96,7 @@ const item = (o: Obligation, policy: Policy): ReportItem => ({
   startAt: o.startAt,
   dueAt: o.dueAt,
   policyVersion: o.policyVersion,
-  explanation: explain(o, policy),
+  explanation: explainVersioned(o, policy),
 });
 /** Soonest due first, then by ticket; a ticket's own keep the engine's order (the sort is stable). */
 const byDueTicket = (a: Obligation, b: Obligation) =>
@@ -419,7 +419,12 @@ function groupBreaches(breached: readonly Obligation[], policy: Policy): BreachG
               count: row.run.count,
               explanation: explainRun(row.run, policy),
             }
-          : { dueAt: row.breach.dueAt, rule: row.breach.rule, count: 1, explanation: explain(row.breach, policy) },
+          : {
+              dueAt: row.breach.dueAt,
+              rule: row.breach.rule,
+              count: 1,
+              explanation: explainVersioned(row.breach, policy),
+            },
       ),
     }));
 }

@@ -50,10 +50,12 @@ import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
 import {
-  chainOf,
+  advance,
+  type ChainHead,
   type DayEntry,
   dayRoot,
   digestOf,
+  headOf,
   type LedgerInput,
   nextSeal,
   type Seal,
@@ -180,6 +182,8 @@ export class DynamoStore implements Store, Cursors {
   /** Keys of the items the batches in flight are writing. */
   private readonly writing = new Set<string>();
   private readonly indexedDays = new IndexedDays();
+  /** Where the chains of the partitions sealed lately stand, so that a seal need not read them (lib/ledger.ts). */
+  private readonly heads = new Map<string, ChainHead>();
 
   constructor(opts: DynamoStoreOptions) {
     this.client = opts.client;
@@ -580,11 +584,15 @@ export class DynamoStore implements Store, Cursors {
   }
 
   async seal(partition: string, now: number): Promise<number> {
-    const [records, seals] = await Promise.all([this.ledgerRecords(partition), this.seals(partition)]);
+    const cached = this.heads.get(partition);
+    const [records, head] = await Promise.all([
+      this.ledgerRecords(partition),
+      cached ?? this.seals(partition).then(headOf),
+    ]);
+    let current = head;
     let sealed = 0;
     // a long history (an import) is sealed in several seals, each well within an item's size
-    for (let next = nextSeal(partition, records, seals, now); next; next = nextSeal(partition, records, seals, now)) {
-      const seal = next.records.length > SEAL_RECORDS ? sealOf(next, next.records.slice(0, SEAL_RECORDS)) : next;
+    for (let seal = nextSeal(partition, records, current, now, SEAL_RECORDS); seal; ) {
       const put = await this.write(
         new PutItemCommand({
           TableName: this.table,
@@ -599,11 +607,14 @@ export class DynamoStore implements Store, Cursors {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      // another sealer took this number: what is left waits for the next seal
-      if (!put) return sealed;
-      await this.write(
-        new PutItemCommand({
-          TableName: this.table,
+      // another sealer took this number: what is left waits for the next seal, which reads the chain again
+      if (!put) {
+        this.heads.delete(partition);
+        return sealed;
+      }
+      // its day's entry is unconditional: group-committed with other writes
+      await this.enqueue('background', {
+        PutRequest: {
           Item: {
             pk: { S: `SEALS#${utcDay(seal.sealedAt)}` },
             sk: { S: `${partition}#${String(seal.seq).padStart(10, '0')}` },
@@ -611,11 +622,16 @@ export class DynamoStore implements Store, Cursors {
             seq: { N: String(seal.seq) },
             chain: { S: seal.chain },
           },
-        }),
-      );
-      seals.push(seal);
+        },
+      });
+      current = advance(current, seal);
       sealed += seal.records.length;
+      seal = nextSeal(partition, records, current, now, SEAL_RECORDS);
     }
+    // the head is kept for the next seal of the partition (the most recent partitions only)
+    this.heads.delete(partition);
+    this.heads.set(partition, current);
+    if (this.heads.size > HEADS) this.heads.delete(this.heads.keys().next().value as string);
     return sealed;
   }
 
@@ -900,12 +916,8 @@ function toSeal(i: Item): Seal {
   };
 }
 
-/** `seal` with only the first of its records (its chain value made again for them). */
-const sealOf = (seal: Seal, records: readonly SealedRecord[]): Seal => ({
-  ...seal,
-  records,
-  chain: chainOf(seal.prev, seal.seq, seal.sealedAt, records),
-});
+/** Partitions whose chain head a store keeps in memory. */
+const HEADS = 20_000;
 
 /**
  * What `toEvent`, `toTimer` and `toNotice` read of a ticket's items, and the sort key that tells
