@@ -110,6 +110,20 @@ const dayIndex = (day: string, ticketId: string, what: string) => ({
   ticketId: { S: ticketId },
 });
 /** An event's item; with `day`, it lists the ticket in the day index for that day (see IndexedDays). */
+const noticeItem = (notice: Notice): Item => ({
+  ...noticeItemKey(notice),
+  ...dayIndex(utcDay(notice.dueAt), notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
+  ticketId: { S: notice.ticketId },
+  rule: { S: notice.rule },
+  dueAt: { N: String(notice.dueAt) },
+  kind: { S: notice.kind },
+  state: { S: notice.state },
+  explanation: { S: notice.explanation },
+  recordedAt: { N: String(notice.recordedAt) },
+  ...(notice.severity ? { severity: { S: notice.severity } } : {}),
+  ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
+});
+
 const eventItem = (ev: CanonicalEvent, day?: string, receipt?: Receipt): Item => ({
   ...eventKey(ev.ticketId, ev.id),
   ...(day ? dayIndex(day, ev.ticketId, `E#${ev.id}`) : {}),
@@ -453,7 +467,13 @@ export class DynamoStore implements Store, Cursors {
   async ticket(ticketId: string) {
     const items = await this.partition(`T#${ticketId}`, undefined, TICKET_ATTRIBUTES);
     const of = (prefix: string) => items.filter((item) => item.sk?.S?.startsWith(prefix));
-    return { events: of('E#').map(toEvent), timers: of('TM#').map(toTimer), notices: of('N#').map(toNotice) };
+    const events = of('E#');
+    // how each event arrived, for a sole writer that seals from memory (lib/adapters/local/exclusive-store.ts)
+    const receipts = new Map<string, Receipt>();
+    for (const i of events)
+      if (i.receivedAt?.N && i.via?.S)
+        receipts.set((i.sk?.S ?? '').slice(2), { receivedAt: Number(i.receivedAt.N), via: i.via.S });
+    return { events: events.map(toEvent), timers: of('TM#').map(toTimer), notices: of('N#').map(toNotice), receipts };
   }
 
   async timers(ticketId: string): Promise<Timer[]> {
@@ -519,22 +539,24 @@ export class DynamoStore implements Store, Cursors {
     return this.write(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          ...noticeItemKey(notice),
-          ...dayIndex(utcDay(notice.dueAt), notice.ticketId, `N#${notice.kind}#${notice.rule}#${notice.dueAt}`),
-          ticketId: { S: notice.ticketId },
-          rule: { S: notice.rule },
-          dueAt: { N: String(notice.dueAt) },
-          kind: { S: notice.kind },
-          state: { S: notice.state },
-          explanation: { S: notice.explanation },
-          recordedAt: { N: String(notice.recordedAt) },
-          ...(notice.severity ? { severity: { S: notice.severity } } : {}),
-          ...(notice.clientTier ? { clientTier: { S: notice.clientTier } } : {}),
-        },
+        Item: noticeItem(notice),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * The ledger records of a ticket a sole writer holds in memory (its stored events with their
+   * receipts, its notices), keyed and digested exactly as their items are (lib/ledger.ts).
+   */
+  recordsOf(
+    events: readonly { event: CanonicalEvent; receipt?: Receipt }[],
+    notices: readonly Notice[],
+  ): SealedRecord[] {
+    return [
+      ...events.map(({ event, receipt }) => eventItem(event, undefined, receipt)),
+      ...notices.map(noticeItem),
+    ].map((i) => ({ key: i.sk?.S as string, digest: recordDigest(i) }));
   }
 
   async waivers(): Promise<WaiverRecord[]> {
@@ -584,11 +606,12 @@ export class DynamoStore implements Store, Cursors {
   }
 
   async seal(partition: string, now: number): Promise<number> {
-    const cached = this.heads.get(partition);
-    const [records, head] = await Promise.all([
-      this.ledgerRecords(partition),
-      cached ?? this.seals(partition).then(headOf),
-    ]);
+    return this.sealWith(partition, await this.ledgerRecords(partition), now);
+  }
+
+  /** Seals what of `records` (all a partition holds) is not sealed yet; how many. */
+  async sealWith(partition: string, records: readonly SealedRecord[], now: number): Promise<number> {
+    const head = this.heads.get(partition) ?? headOf(await this.seals(partition));
     let current = head;
     let sealed = 0;
     // a long history (an import) is sealed in several seals, each well within an item's size
@@ -926,7 +949,7 @@ const HEADS = 20_000;
  */
 const TICKET_ATTRIBUTES: Projection = {
   ProjectionExpression:
-    'sk, event, ticketId, #rule, kind, dueAt, fireAt, #state, explanation, recordedAt, severity, clientTier, lease',
+    'sk, event, receivedAt, via, ticketId, #rule, kind, dueAt, fireAt, #state, explanation, recordedAt, severity, clientTier, lease',
   ExpressionAttributeNames: { '#rule': 'rule', '#state': 'state' },
 };
 

@@ -29,6 +29,7 @@
 import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
+import type { SealedRecord } from '../../ledger';
 import {
   type AppendOutcome,
   type ArchivedRequest,
@@ -52,11 +53,25 @@ export interface ExclusiveBackend extends Store {
   clearChangedUnchecked(ticketIds: readonly string[]): Promise<void>;
   /** Every ticket with events; undefined when the store keeps no directory. */
   ticketDirectory(): Promise<Iterable<string> | undefined>;
+  /** A ticket's items, with how each event arrived. */
+  ticket(ticketId: string): Promise<{
+    events: CanonicalEvent[];
+    timers: Timer[];
+    notices: Notice[];
+    receipts?: ReadonlyMap<string, Receipt>;
+  }>;
+  /** The ledger records of events and notices held in memory, keyed and digested as stored. */
+  recordsOf(
+    events: readonly { event: CanonicalEvent; receipt?: Receipt }[],
+    notices: readonly Notice[],
+  ): SealedRecord[];
+  /** Seals what of a partition's records (all of them) is not sealed yet. */
+  sealWith(partition: string, records: readonly SealedRecord[], now: number): Promise<number>;
 }
 
 interface Partition {
   /** `stored` once its write is durable: readers see only those, never one whose write may fail. */
-  readonly events: Map<string, { event: CanonicalEvent; durable: Promise<void>; stored: boolean }>;
+  readonly events: Map<string, { event: CanonicalEvent; durable: Promise<void>; stored: boolean; receipt?: Receipt }>;
   timers: Map<string, Timer>;
   notices: Map<string, Notice>;
   /** A write of these failed: what the store holds is unknown until read again. */
@@ -151,6 +166,7 @@ export class ExclusiveStore implements Store {
           return write.durable;
         },
         stored: false,
+        ...(receipt ? { receipt } : {}),
       });
       fresh.push(ev);
       outcomes.push('added');
@@ -261,8 +277,16 @@ export class ExclusiveStore implements Store {
     return this.inner.flagChanged(ticketIds, at);
   }
 
+  /**
+   * A ticket held in memory is sealed from memory: its stored events (with their receipts) and
+   * notices, as this process wrote or read them, so a seal reads nothing; one whose writes left
+   * something unknown, or one not held, is read from the store.
+   */
   seal(partition: string, now: number): Promise<number> {
-    return this.inner.seal(partition, now);
+    const p = partition.startsWith('ticket:') ? this.partitions.get(partition.slice('ticket:'.length)) : undefined;
+    if (!p || p.eventsUnknown || p.noticesUnknown || p.reading) return this.inner.seal(partition, now);
+    const events = [...p.events.values()].filter((e) => e.stored);
+    return this.inner.sealWith(partition, this.inner.recordsOf(events, [...p.notices.values()]), now);
   }
 
   dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
@@ -383,9 +407,15 @@ export class ExclusiveStore implements Store {
             ? { events: [], timers: [], notices: [] }
             : this.inner.ticket(ticketId),
         )
-        .then(({ events, timers, notices }) => {
+        .then(({ events, timers, notices, ...rest }) => {
+          const receipts = 'receipts' in rest ? rest.receipts : undefined;
           const p: Partition = {
-            events: new Map(events.map((event) => [event.id, { event, durable: Promise.resolve(), stored: true }])),
+            events: new Map(
+              events.map((event) => {
+                const receipt = receipts?.get(event.id);
+                return [event.id, { event, durable: Promise.resolve(), stored: true, ...(receipt ? { receipt } : {}) }];
+              }),
+            ),
             timers: new Map(timers.map((t) => [timerKey(t), t])),
             notices: new Map(notices.map((n) => [noticeKey(n), n])),
             timersUnknown: false,

@@ -2,6 +2,7 @@
 import type { WaiverRecord } from '../../engine/waivers';
 import { sameCanonical } from '../../events/parse';
 import type { CanonicalEvent } from '../../events/schema';
+import type { SealedRecord } from '../../ledger';
 import {
   type AppendOutcome,
   type ArchivedRequest,
@@ -132,6 +133,14 @@ export class MemoryStore implements Store {
 
   async dayRoots(): Promise<{ day: string; root: string; seals: number }[]> {
     return [];
+  }
+
+  recordsOf(): SealedRecord[] {
+    return [];
+  }
+
+  async sealWith(): Promise<number> {
+    return 0;
   }
 
   async waivers(): Promise<WaiverRecord[]> {
