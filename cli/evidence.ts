@@ -14,6 +14,7 @@ import { parseAsOf } from './audit';
 import { loadPolicyFile } from './config';
 import { openLocalStore } from './local';
 import { UsageError } from './options';
+import { count, Progress } from './progress';
 
 export interface EvidenceOptions {
   data: string;
@@ -23,6 +24,7 @@ export interface EvidenceOptions {
   asOf?: string;
   out: string;
   format: 'text' | 'json';
+  progress?: boolean;
 }
 
 /** A ticket id as a file name: what a file system would take otherwise is percent-encoded. */
@@ -51,7 +53,9 @@ export async function evidenceCommand(
     await mkdir(opts.out, { recursive: true });
     const written: { ticketId: string; html: string; json: string }[] = [];
     const missing: string[] = [];
-    for (const ticketId of tickets) {
+    const progress = new Progress(opts.progress !== false);
+    for (const [i, ticketId] of tickets.entries()) {
+      progress.update(() => `evidence · ${count(i)} of ${count(tickets.length)} tickets`);
       const evidence = await ticketEvidence(local.store, policy, ticketId, asOf, now);
       if (!evidence) {
         missing.push(ticketId);
@@ -62,6 +66,7 @@ export async function evidenceCommand(
       await writeFile(`${base}.json`, `${JSON.stringify(evidence, null, 2)}\n`);
       written.push({ ticketId, html: `${base}.html`, json: `${base}.json` });
     }
+    progress.done();
     if (opts.format === 'json') out.write(`${JSON.stringify({ written, missing }, null, 2)}\n`);
     else {
       out.write(`wrote the evidence of ${counted(written.length, 'ticket')} into ${opts.out}\n`);

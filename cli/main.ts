@@ -311,6 +311,7 @@ Examples:
     .option('--endpoint <url>', 'DynamoDB endpoint for --table (e.g. DynamoDB Local)')
     .option('--region <region>', 'AWS region for --table')
     .option('--roots <file>', "a weekly report's JSON: the store's day roots must be those it published")
+    .option('--no-progress', 'no progress line on a terminal')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',
@@ -338,6 +339,7 @@ Examples:
     .option('--policy <file>', 'the policy serve runs (default: the built-in CS-POL-001)')
     .option('--as-of <time>', "judged as of this RFC 3339 time (default: now, or the week's end if that is earlier)")
     .option('--out <dir>', 'where the pages go', 'evidence')
+    .option('--no-progress', 'no progress line on a terminal')
     .addOption(new Option('--format <format>', 'what to print').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',

@@ -12,6 +12,7 @@ import { publishedRoots, verifyStore } from '../lib/app/verify';
 import { counted } from '../lib/text/plural';
 import { openLocalStore } from './local';
 import { UsageError } from './options';
+import { count, Progress } from './progress';
 
 export interface VerifyOptions {
   data: string;
@@ -20,6 +21,7 @@ export interface VerifyOptions {
   region?: string;
   roots?: string;
   format: 'text' | 'json';
+  progress?: boolean;
 }
 
 export async function verifyCommand(opts: VerifyOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -31,6 +33,8 @@ export async function verifyCommand(opts: VerifyOptions, out: NodeJS.WritableStr
       throw new UsageError(`--roots ${opts.roots}: ${(err as Error).message}`);
     }
   }
+  const progress = new Progress(opts.progress !== false);
+  const onPage = (read: number) => progress.update(() => `verifying · ${count(read)} items read`);
   let summary: Awaited<ReturnType<typeof verifyStore>>;
   if (opts.table) {
     const client = new DynamoDBClient({
@@ -38,15 +42,17 @@ export async function verifyCommand(opts: VerifyOptions, out: NodeJS.WritableStr
       ...(opts.region ? { region: opts.region } : {}),
     });
     try {
-      summary = await verifyStore(new DynamoStore({ client, table: opts.table }), published);
+      summary = await verifyStore(new DynamoStore({ client, table: opts.table }), published, onPage);
     } finally {
+      progress.done();
       client.destroy();
     }
   } else {
     const local = await openLocalStore(opts.data, 'verify');
     try {
-      summary = await verifyStore(local.store, published);
+      summary = await verifyStore(local.store, published, onPage);
     } finally {
+      progress.done();
       await local.close();
     }
   }

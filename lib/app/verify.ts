@@ -7,7 +7,8 @@ import { type LedgerInput, type LedgerSummary, verifyLedger } from '../ledger';
 
 /** A store whose ledger can be read whole (a scan: `verify` is an audit, not a request path). */
 export interface LedgerSource {
-  ledger(): Promise<LedgerInput>;
+  /** `onPage` is told how many items it has read, page by page (progress). */
+  ledger(onPage?: (itemsRead: number) => void): Promise<LedgerInput>;
 }
 
 /** The roots a weekly report JSON carries (`roots: [{ day, root }]`), by day. */
@@ -25,7 +26,8 @@ export function publishedRoots(report: unknown): Map<string, string> {
 export async function verifyStore(
   source: LedgerSource,
   published?: ReadonlyMap<string, string>,
+  onPage?: (itemsRead: number) => void,
 ): Promise<LedgerSummary> {
-  const input = await source.ledger();
+  const input = await source.ledger(onPage);
   return verifyLedger(published ? { ...input, published } : input);
 }

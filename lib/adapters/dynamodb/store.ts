@@ -700,7 +700,8 @@ export class DynamoStore implements Store, Cursors {
    * Everything `verifyLedger` checks, read by one scan of the table: every record with its digest
    * now, every seal, every day entry, and the tickets awaiting their reconcile.
    */
-  async ledger(): Promise<LedgerInput> {
+  async ledger(onPage?: (itemsRead: number) => void): Promise<LedgerInput> {
+    let read = 0;
     const records = new Map<string, SealedRecord[]>();
     const seals: Seal[] = [];
     const dayEntries: DayEntry[] = [];
@@ -731,6 +732,8 @@ export class DynamoStore implements Store, Cursors {
           });
         else if (pk === 'CHANGED') pending.add(`ticket:${sk}`);
       }
+      read += r.Items?.length ?? 0;
+      onPage?.(read);
       start = r.LastEvaluatedKey;
     } while (start);
     return { records, seals, dayEntries, pending };
