@@ -310,6 +310,41 @@ describe('escalation-auditor audit', () => {
     expect(stdin).toMatchObject({ code: 2, stderr: expect.stringContaining('reads the export twice') });
   });
 
+  it('a policy with versions: each breach names the version it is judged by, in JSON and in text; `policy` prints them all', async () => {
+    const versioned = join(dir, 'versioned.yaml');
+    writeFileSync(
+      versioned,
+      'version: "2025-11-01"\nversions:\n  - effective: "2026-03-04T00:00:00Z"\n    version: "2026-03-04"\n    rules: { client-update: { everyMinutes: 60 } }\n',
+    );
+    const json = JSON.parse(
+      (await cli(['audit', '--events', EXAMPLE, '--policy', versioned, '--format', 'json'])).stdout,
+    );
+    expect(json.policyVersions).toEqual([
+      { version: '2025-11-01', effective: null },
+      { version: '2026-03-04', effective: '2026-03-04T00:00:00.000Z' },
+    ]);
+    const versions = (rule: string, before: boolean) =>
+      new Set(
+        json.breaches
+          .filter(
+            (b: { rule: string; dueAt: string }) => b.rule === rule && b.dueAt < '2026-03-04T00:00:00.000Z' === before,
+          )
+          .map((b: { policyVersion: string }) => b.policyVersion),
+      );
+    // the breaches of clocks started before the switch are the first version's, those after the second's
+    expect(versions('client-update', true)).toEqual(new Set(['2025-11-01']));
+    expect(versions('client-update', false)).toEqual(new Set(['2026-03-04']));
+    const text = (await cli(['audit', '--events', EXAMPLE, '--policy', versioned])).stdout;
+    expect(text).toMatch(/^CS-POL-001 \(2025-11-01; 2026-03-04 from 2026-03-04T00:00:00.000Z\) audit as of/);
+    expect(text).toMatch(/no qualifying client update between .* \(policy 2026-03-04\)/);
+    const printed = (await cli(['policy', '--policy', versioned, '--format', 'json'])).stdout;
+    expect(JSON.parse(printed).versions[0]).toMatchObject({
+      effective: '2026-03-04T00:00:00.000Z',
+      version: '2026-03-04',
+      rules: { 'client-update': { everyMinutes: 60 } },
+    });
+  });
+
   it('has --help on every command', async () => {
     const root = await cli(['--help']);
     expect(root.code).toBe(0);

@@ -62,6 +62,7 @@ describe('reconcile and check', () => {
       severity: 'P1',
       clientTier: 'enterprise',
       policy: 'CS-POL-001',
+      policyVersion: '2025-11-01',
       explanation: 'no Incident Report Form filed by the 10:05 deadline',
       link: 'http://x/tickets/T-1',
     });
