@@ -57,6 +57,7 @@ export const handler = observed<unknown, Counts | (Counts & SQSBatchResponse)>()
         continue;
       }
       tickets.set(m.data.ticketId, Math.max(m.data.at, tickets.get(m.data.ticketId) ?? 0));
+      if (m.data.waivers) live.waiversChanged();
       messages.set(m.data.ticketId, [...(messages.get(m.data.ticketId) ?? []), messageId]);
     }
     const { failed, ...counts } = await reconcileTickets(tickets, live, (ticketId, err) =>

@@ -71,10 +71,15 @@ export function mappingFromEnv(): Mapping {
   return parseMapping(mapping !== undefined ? JSON.stringify(mapping) : (process.env.MAPPING ?? '{}'));
 }
 
-/** Timers and alerts, when the environment configures them. */
-export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | undefined {
+/** Timers and alerts, when the environment configures them; `waiversChanged` drops the checker's copy of the register. */
+export function liveFromEnv(
+  store: DynamoStore,
+  policy: Policy,
+): (LiveDeps & { readonly waiversChanged: () => void }) | undefined {
   if (!process.env.SCHEDULE_GROUP || !process.env.ALERTS_TOPIC_ARN) return undefined;
+  const waivers = cachedWaivers(store);
   return {
+    waiversChanged: waivers.invalidate,
     store,
     policy,
     timers: new SchedulerTimers({
@@ -85,7 +90,7 @@ export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | unde
       deadLetterArn: required('TIMER_DLQ_ARN'),
     }),
     alerts: new SnsAlerts(new SNSClient({}), required('ALERTS_TOPIC_ARN')),
-    waivers: cachedWaivers(store),
+    waivers,
     graceMs: Number(process.env.GRACE_SECONDS ?? 60) * 1000,
     baseUrl: process.env.API_URL ?? '',
   };
@@ -93,12 +98,12 @@ export function liveFromEnv(store: DynamoStore, policy: Policy): LiveDeps | unde
 
 /**
  * The register of waivers, read again once a minute: a checker batch reconciles many tickets on
- * one read, and a waiver added through the API reaches the checkers within a minute (its tickets
- * are queued as it is added, so most are reconciled with it sooner).
+ * one read. A record added through the API queues the tickets it bears on with a flag
+ * (`waivers`) that drops this copy first, so their reconcile sees it.
  */
 function cachedWaivers(store: DynamoStore, maxAgeMs = 60_000) {
   let read: { at: number; value: Promise<WaiverRecord[]> } | undefined;
-  return () => {
+  const current = () => {
     const now = Date.now();
     if (!read || now - read.at > maxAgeMs) {
       const value = store.waivers();
@@ -110,6 +115,11 @@ function cachedWaivers(store: DynamoStore, maxAgeMs = 60_000) {
     }
     return read.value;
   };
+  return Object.assign(current, {
+    invalidate: () => {
+      read = undefined;
+    },
+  });
 }
 
 export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})): Promise<Secrets> {
@@ -126,11 +136,14 @@ export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})
  * next sweep reconciles the ticket.
  */
 export function changedNotifier(store: DynamoStore, changes: SqsChanges) {
-  return async (ticketIds: readonly string[]) => {
+  return async (ticketIds: readonly string[], why?: 'waivers') => {
     const at = Date.now();
     await store.flagChanged(ticketIds, at);
     try {
-      await changes.send(ticketIds.map((ticketId) => ({ ticketId, at })));
+      // a change to the register tells the checker to read it again (its copy is a minute old at most)
+      await changes.send(
+        ticketIds.map((ticketId) => ({ ticketId, at, ...(why === 'waivers' ? { waivers: true as const } : {}) })),
+      );
     } catch (err) {
       logger.error('changes not queued; the sweep reconciles these tickets', { ticketIds, err });
       count('ChangesNotQueued', ticketIds.length);

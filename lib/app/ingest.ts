@@ -47,8 +47,11 @@ export interface IngestDeps {
   readonly futureMarginMs?: number;
   readonly now?: () => number;
   readonly newId?: () => string;
-  /** Told which tickets changed, after their events are stored (timers hook in here). */
-  readonly changed?: (ticketIds: readonly string[]) => Promise<void>;
+  /**
+   * Told which tickets changed, after their events are stored (timers hook in here); `why` is
+   * `waivers` when what changed is the register of waivers that bears on them.
+   */
+  readonly changed?: (ticketIds: readonly string[], why?: 'waivers') => Promise<void>;
   /** Told when a translator throws (a payload nobody foresaw): the request is reported unmapped. */
   readonly translatorFailed?: (failure: TranslatorFailure) => void;
 }

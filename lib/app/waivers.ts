@@ -22,7 +22,7 @@ export class WaiverError extends Error {}
 
 export interface AddWaiverOptions {
   /** Told of the tickets the new records bear on (flag and reconcile them). */
-  readonly changed?: (ticketIds: readonly string[]) => Promise<void>;
+  readonly changed?: (ticketIds: readonly string[], why?: 'waivers') => Promise<void>;
   /** For a client scope's lookback. */
   readonly policy?: Policy;
 }
@@ -75,7 +75,7 @@ export async function addWaivers(
         for (const id of await store.ticketsActive(start, Math.min(Date.parse(s.to), now + 1))) tickets.add(id);
       }
     }
-    if (tickets.size > 0) await opts.changed([...tickets]);
+    if (tickets.size > 0) await opts.changed([...tickets], 'waivers');
   }
   return outcomes;
 }

@@ -424,9 +424,18 @@ describe.each(['source', 'bundle'] as const)('the stack on moto, functions from 
         )
       ).Items ?? [];
     expect(items.map((i) => JSON.parse(i.record?.S ?? '{}').id)).toContain(`W-${form}`);
-    // the ticket it bears on is queued for the checker
+    // the ticket it bears on is queued for the checker, flagged as a change to the register: the
+    // checker reads the register again, and on-call hears the breach alerted earlier is excused
     const messages = await drain(changesUrl, true);
-    expect(messages.map((m) => m.Attributes?.MessageGroupId)).toContain(`${form}-late`);
+    const mine = messages.filter((m) => m.Attributes?.MessageGroupId === `${form}-late`);
+    expect(mine.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([
+      { ticketId: `${form}-late`, at: expect.any(Number), waivers: true },
+    ]);
+    const batch = await fns.checker.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(mine, changesArn));
+    expect(batch.result.batchItemFailures).toEqual([]);
+    const excused = (await alertsOf(`${form}-late`)).filter((a) => a.attributes.kind === 'excused');
+    expect(excused.map((a) => a.alert.rule)).toEqual(['incident-form']);
+    expect(JSON.parse(excused[0]?.message ?? '{}').explanation).toMatch(/^excused by waiver W-/);
   }, 60_000);
 
   it('stores a body of the whole limit within DynamoDB item size, and refuses one byte more with 413', async () => {

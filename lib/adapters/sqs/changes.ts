@@ -8,7 +8,12 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 
-export const ChangeMessage = z.object({ ticketId: z.string().min(1), at: z.number().int().nonnegative() });
+export const ChangeMessage = z.object({
+  ticketId: z.string().min(1),
+  at: z.number().int().nonnegative(),
+  /** The change is to the register of waivers: a checker reads the register again before it reconciles. */
+  waivers: z.literal(true).optional(),
+});
 export type ChangeMessage = z.infer<typeof ChangeMessage>;
 
 /** SQS takes at most 10 messages per batch. */
@@ -48,4 +53,4 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** SQS ids are at most 128 printable ASCII characters; other ticket ids group by their hash. */
 const groupId = (ticketId: string) => (/^[\x21-\x7e]{1,128}$/.test(ticketId) ? ticketId : sha256(ticketId));
-const dedupeId = (c: ChangeMessage) => sha256(`${c.ticketId}\n${c.at}`);
+const dedupeId = (c: ChangeMessage) => sha256(`${c.ticketId}\n${c.at}${c.waivers ? '\nwaivers' : ''}`);
