@@ -83,6 +83,8 @@ interface Partition {
   reading?: Promise<void>;
   /** Writes in flight: a partition is never evicted while it has any. */
   pending: number;
+  /** Each record's ledger key and digest, once made (events and notices never change what is hashed). */
+  readonly ledger: Map<string, SealedRecord>;
 }
 
 const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
@@ -285,8 +287,19 @@ export class ExclusiveStore implements Store {
   seal(partition: string, now: number): Promise<number> {
     const p = partition.startsWith('ticket:') ? this.partitions.get(partition.slice('ticket:'.length)) : undefined;
     if (!p || p.eventsUnknown || p.noticesUnknown || p.reading) return this.inner.seal(partition, now);
-    const events = [...p.events.values()].filter((e) => e.stored);
-    return this.inner.sealWith(partition, this.inner.recordsOf(events, [...p.notices.values()]), now);
+    // each record hashed once, however often its ticket is sealed
+    const records: SealedRecord[] = [];
+    const of = (key: string, make: () => SealedRecord | undefined) => {
+      let r = p.ledger.get(key);
+      if (!r) {
+        r = make();
+        if (r) p.ledger.set(key, r);
+      }
+      if (r) records.push(r);
+    };
+    for (const [id, e] of p.events) if (e.stored) of(`E\u0000${id}`, () => this.inner.recordsOf([e], [])[0]);
+    for (const [key, n] of p.notices) of(`N\u0000${key}`, () => this.inner.recordsOf([], [n])[0]);
+    return this.inner.sealWith(partition, records, now);
   }
 
   dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
@@ -422,6 +435,7 @@ export class ExclusiveStore implements Store {
             noticesUnknown: false,
             eventsUnknown: false,
             pending: 0,
+            ledger: new Map(),
           };
           this.evict();
           this.partitions.set(ticketId, p);
