@@ -78,7 +78,10 @@ export const jira: Source<Translation> = {
       }
       case 'comment_created': {
         const c = isObject(payload.comment) ? payload.comment : {};
+        const author = isObject(c.author) ? c.author : {};
         if (c.jsdPublic !== true) out.ignored.push('internal comment: not a client update');
+        // a JSM customer's own public comment is the client speaking, not an update to them
+        else if (author.accountType === 'customer') out.ignored.push('comment by the customer: not a client update');
         else emit('client.update', { ...actor(m, c.author), ...statusAndEtr(c.body, m.updates) });
         break;
       }

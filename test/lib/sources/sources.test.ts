@@ -327,11 +327,11 @@ describe('jira translation', () => {
     expect(t.ignored).toEqual(['summary: no rule reads it']);
   });
 
-  it('comments: public ones are client updates, internal ones are not', () => {
-    const comment = (jsdPublic: boolean) => ({
+  it("comments: public ones are client updates; internal ones and the customer's own are not", () => {
+    const comment = (jsdPublic: boolean, accountType = 'atlassian') => ({
       comment: {
         id: '1',
-        author: { accountId: '5a1b0e47748e770ed11f338c' },
+        author: { accountId: '5a1b0e47748e770ed11f338c', accountType },
         body: 'Status: fixed\nETR: 2026-03-02T12:00:00Z',
         jsdPublic,
       },
@@ -345,6 +345,9 @@ describe('jira translation', () => {
       },
     ]);
     expect(translate('jira', jiraEvent('comment_created', comment(false)), headers).events).toEqual([]);
+    const customer = translate('jira', jiraEvent('comment_created', comment(true, 'customer')), headers);
+    expect(customer.events).toEqual([]);
+    expect(customer.ignored).toEqual(['comment by the customer: not a client update']);
   });
 
   it('an unmapped priority is reported', () => {
