@@ -63,7 +63,10 @@ Examples:
     .option('--memory', 'keep the store in memory instead (gone when it stops)')
     .option('--policy <file>', 'policy file, JSON or YAML (default: the built-in CS-POL-001)')
     .option('--mapping <file>', 'how to read vendor payloads (see examples/mapping.yaml)')
-    .option('--secrets <file>', 'signing secrets per source, JSON or YAML (default: the development secret)')
+    .option(
+      '--secrets <file>',
+      'signing secrets per source, and `waivers` for POST /waivers, JSON or YAML (default: the development secret)',
+    )
     .addOption(
       new Option(
         '--max-body <bytes>',
@@ -108,7 +111,7 @@ Examples:
       'after',
       `
 Routes: POST /webhooks/{canonical|zendesk|jira|pagerduty}, POST /webhooks/custom/{name} (the mapping's
-custom sources), GET /tickets/{id}, GET /unmapped, GET /healthz.
+custom sources), POST /waivers (the register of waivers), GET /tickets/{id}, GET /unmapped, GET /healthz.
 Breaches, retractions and warnings are printed here and appended to the alerts file.
 Stop it with Ctrl-C.`,
     )
