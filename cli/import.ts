@@ -13,6 +13,7 @@ import {
   historyOf,
   IMPORT_VENDORS,
   type ImportVendor,
+  missingCredentials,
   VENDORS,
   type VendorCredentials,
 } from '../lib/adapters/vendors';
@@ -77,8 +78,7 @@ export async function credentials(
     }
   } else given = Object.fromEntries(Object.entries(env).map(([k, name]) => [k, process.env[name]]));
   const fields: readonly string[] = v.fields;
-  const missing = fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
-  if (missing.length > 0)
+  if (missingCredentials(vendor, given).length > 0)
     throw new UsageError(
       file
         ? `the credentials file ${file} needs ${v.fields.map((f) => `"${f}"`).join(' and ')} (${v.what})`
@@ -151,7 +151,9 @@ export async function importCommand(vendor: ImportVendor, opts: ImportCommandOpt
   const store = local?.store;
   const sink =
     file ??
-    (store ? storeSink(store, (ids) => store.flagChanged(ids, Date.now()), undefined, `import:${vendor}`) : undefined);
+    (store
+      ? storeSink(store, { via: `import:${vendor}`, changed: (ids) => store.flagChanged(ids, Date.now()) })
+      : undefined);
   if (!sink) throw new UsageError('pass one of --out FILE or --data DIR');
   const started = performance.now();
   let summary: ImportSummary;

@@ -117,7 +117,7 @@ async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptio
   const done = shards.map(() => 0);
   const results = await Promise.all(
     shards.map((s, i) =>
-      s.audit(opts.policy, asOf, opts.format, opts.waivers ?? [], (d) => {
+      s.audit({ policy: opts.policy, asOf, format: opts.format, waivers: opts.waivers ?? [] }, (d) => {
         done[i] = d;
         const total = done.reduce((a, b) => a + b, 0);
         opts.progress.update(() => `auditing · ${count(total)} tickets`);

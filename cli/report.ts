@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly';
-import type { WaiverRecord } from '../lib/engine/waivers';
+import type { Store } from '../lib/ports';
 import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtml } from '../lib/report/html';
 import { reportCsvChunks, reportJson, reportMarkdown } from '../lib/report/render';
@@ -46,12 +46,13 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   }
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const register = await loadWaiversFile(opts.waivers);
-  const report = await withTickets(opts, async (tickets, stored, roots) => {
-    const waivers = register ?? (await stored?.());
+  const report = await withTickets(opts, async (tickets, store) => {
+    // the register given, else the store's own; the store's ledger roots of the week's days
+    const waivers = register ?? (await store?.waivers());
     return weeklyReport(tickets, policy, week, {
       ...(asOf !== undefined ? { asOf } : {}),
       ...(waivers ? { waivers } : {}),
-      ...(roots ? { roots } : {}),
+      ...(store ? { roots: (days: readonly string[]) => store.dayRoots(days) } : {}),
     });
   });
   if (typeof report === 'number') return report;
@@ -76,11 +77,7 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  */
 async function withTickets<T>(
   opts: ReportOptions,
-  use: (
-    tickets: TicketSource,
-    waivers?: () => Promise<WaiverRecord[]>,
-    roots?: (days: readonly string[]) => Promise<{ day: string; root: string; seals: number }[]>,
-  ) => Promise<T>,
+  use: (tickets: TicketSource, store?: Pick<Store, 'waivers' | 'dayRoots'>) => Promise<T>,
 ): Promise<T | number> {
   if (opts.events) {
     const events = opts.events;
@@ -92,11 +89,7 @@ async function withTickets<T>(
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report');
   try {
-    return await use(
-      storeTickets(local.store),
-      () => local.store.waivers(),
-      (days) => local.store.dayRoots(days),
-    );
+    return await use(storeTickets(local.store), local.store);
   } finally {
     await local.close();
   }

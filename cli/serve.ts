@@ -178,11 +178,10 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   );
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const repair = {
-    vendors: Object.fromEntries(
-      repairFrom.map(({ vendor }) => [vendor, { runs: 0, failures: 0, recovered: 0 }]),
-    ) as Record<string, RepairTally>,
-  };
+  // per vendor reconciled with (--reconcile-every): pulls, failures, changes recovered, pulled until
+  const repair: Record<string, RepairTally> = Object.fromEntries(
+    repairFrom.map(({ vendor }) => [vendor, { runs: 0, failures: 0, recovered: 0 }]),
+  );
   const stats = () => ({
     store: { ...local.store.counters, ticketsInMemory: store.cached },
     timers: timers.size,
@@ -194,8 +193,8 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       ? {
           reconciliation: {
             everySeconds: opts.reconcileEvery / 1000,
-            recoveredByReconciliation: Object.values(repair.vendors).reduce((n, v) => n + v.recovered, 0),
-            ...repair.vendors,
+            recoveredByReconciliation: Object.values(repair).reduce((n, v) => n + v.recovered, 0),
+            ...repair,
           },
         }
       : {}),
@@ -272,7 +271,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     const { repairMissed } = await import('../lib/app/repair');
     const pull = async () => {
       for (const { vendor, history } of repairFrom) {
-        const tally = repair.vendors[vendor] as RepairTally;
+        const tally = repair[vendor] as RepairTally;
         tally.runs++;
         try {
           const run = await repairMissed(

@@ -13,7 +13,7 @@ port.on('message', (msg: Request) => {
     port.postMessage({ kind: 'ack' } satisfies Reply);
   } else if (msg.kind === 'parsed') port.postMessage({ kind: 'reply', value: shard.parsed() });
   else {
-    const result = shard.audit(msg.policy, msg.asOf, msg.format, msg.waivers, (done) => {
+    const result = shard.audit(msg.job, (done) => {
       if (done % 5000 === 0) port.postMessage({ kind: 'progress', done });
     });
     port.postMessage({ kind: 'reply', value: result });

@@ -73,6 +73,14 @@ export interface ShardOptions {
   readonly buckets: number;
 }
 
+/** What an audit of a shard takes: the same for every shard, on this thread or another. */
+export interface AuditJob {
+  readonly policy: Policy;
+  readonly asOf: number;
+  readonly format: Format;
+  /** The register of waivers (empty: none). */
+  readonly waivers: readonly WaiverRecord[];
+}
 /** What a shard's audit gives back: its totals, and its output records in sorted chunks. */
 export interface ShardAudit {
   readonly totals: AuditTotals;
@@ -138,13 +146,7 @@ export class Shard implements TicketSource {
   }
 
   /** Audits every ticket; the output records of `format` go to sorted chunks, the totals come back. */
-  audit(
-    policy: Policy,
-    asOf: number,
-    format: Format,
-    waivers: readonly WaiverRecord[] = [],
-    onTicket?: (done: number) => void,
-  ): ShardAudit {
+  audit({ policy, asOf, format, waivers }: AuditJob, onTicket?: (done: number) => void): ShardAudit {
     const run = new AuditRun(policy, asOf, waiverBook(waivers, asOf));
     const output = new AuditOutput(policy, format, () => this.spillDir(), this.index);
     let done = 0;

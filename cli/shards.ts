@@ -3,13 +3,13 @@ import { Worker } from 'node:worker_threads';
 import type { WaiverRecord } from '../lib/engine/waivers';
 import type { Policy } from '../lib/policy/schema';
 import { type Format, UsageError } from './options';
-import { type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
+import { type AuditJob, type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
 import { LIMITS } from './spill';
 
 export type Request =
   | { kind: 'add'; texts: string[]; lines: number[] }
   | { kind: 'parsed' }
-  | { kind: 'audit'; policy: Policy; asOf: number; format: Format; waivers: readonly WaiverRecord[] };
+  | { kind: 'audit'; job: AuditJob };
 
 export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
 
@@ -18,13 +18,7 @@ export interface ShardHandle {
   /** Resolves once the shard has at most `batches` batches of lines still to parse. */
   drained(batches: number): Promise<void>;
   parsed(): Promise<Parsed>;
-  audit(
-    policy: Policy,
-    asOf: number,
-    format: Format,
-    waivers: readonly WaiverRecord[],
-    onProgress: (done: number) => void,
-  ): Promise<ShardAudit>;
+  audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit>;
   close(): Promise<void>;
 }
 
@@ -40,14 +34,8 @@ class InlineShard implements ShardHandle {
   async parsed(): Promise<Parsed> {
     return this.shard.parsed();
   }
-  async audit(
-    policy: Policy,
-    asOf: number,
-    format: Format,
-    waivers: readonly WaiverRecord[],
-    onProgress: (done: number) => void,
-  ): Promise<ShardAudit> {
-    return this.shard.audit(policy, asOf, format, waivers, onProgress);
+  async audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
+    return this.shard.audit(job, onProgress);
   }
   async close(): Promise<void> {}
 }
@@ -110,15 +98,9 @@ class WorkerShard implements ShardHandle {
   parsed(): Promise<Parsed> {
     return this.request({ kind: 'parsed' });
   }
-  audit(
-    policy: Policy,
-    asOf: number,
-    format: Format,
-    waivers: readonly WaiverRecord[],
-    onProgress: (done: number) => void,
-  ): Promise<ShardAudit> {
+  audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
     this.onProgress = onProgress;
-    return this.request({ kind: 'audit', policy, asOf, format, waivers });
+    return this.request({ kind: 'audit', job });
   }
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');

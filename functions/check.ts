@@ -47,6 +47,7 @@ export const handler = observed<unknown, Counts | (Counts & SQSBatchResponse)>()
     const tickets = new Map<string, number>();
     const messages = new Map<string, string[]>();
     const unreadable: string[] = [];
+    let waiversChanged = false;
     for (const { messageId, body } of batch.data.Records) {
       const m = ChangeMessage.safeParse(safeJson(body));
       if (!m.success) {
@@ -57,9 +58,11 @@ export const handler = observed<unknown, Counts | (Counts & SQSBatchResponse)>()
         continue;
       }
       tickets.set(m.data.ticketId, Math.max(m.data.at, tickets.get(m.data.ticketId) ?? 0));
-      if (m.data.waivers) live.waiversChanged();
       messages.set(m.data.ticketId, [...(messages.get(m.data.ticketId) ?? []), messageId]);
+      waiversChanged ||= m.data.waivers === true;
     }
+    // a change to the register of waivers: read it again, once for the batch, before reconciling
+    if (waiversChanged) live.waiversChanged();
     const { failed, ...counts } = await reconcileTickets(tickets, live, (ticketId, err) =>
       logger.error('reconcile failed; its messages go back to the queue', { ticketId, err }),
     );

@@ -9,7 +9,14 @@
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { historyOf, IMPORT_VENDORS, type ImportVendor, VENDORS, type VendorCredentials } from '../lib/adapters/vendors';
+import {
+  historyOf,
+  IMPORT_VENDORS,
+  type ImportVendor,
+  missingCredentials,
+  VENDORS,
+  type VendorCredentials,
+} from '../lib/adapters/vendors';
 import { type RepairRun, repairMissed } from '../lib/app/repair';
 import { count, logger, observed } from './observability';
 import { changedNotifier, changesFromEnv, mappingFromEnv, storeFromEnv } from './wiring';
@@ -34,7 +41,7 @@ async function credentials(): Promise<Partial<Record<ImportVendor, VendorCredent
   return Object.fromEntries(
     vendors.map((v) => {
       const given = all[v] ?? {};
-      const missing = VENDORS[v].fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
+      const missing = missingCredentials(v, given);
       if (missing.length > 0)
         throw new Error(
           `the SSM parameter ${name} needs ${v}: { ${VENDORS[v].fields.join(', ')} } (${VENDORS[v].what}); missing ${missing.join(', ')}`,

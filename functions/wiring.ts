@@ -24,7 +24,7 @@ import { SchedulerTimers } from '../lib/adapters/scheduler/timers';
 import { SnsAlerts } from '../lib/adapters/sns/alerts';
 import { SqsChanges } from '../lib/adapters/sqs/changes';
 import type { LiveDeps } from '../lib/app/live';
-import type { WaiverRecord } from '../lib/engine/waivers';
+import { cached } from '../lib/cache';
 import { parsePolicy } from '../lib/policy/load';
 import { DEFAULT_POLICY, type Policy } from '../lib/policy/schema';
 import { type Mapping, parseMapping } from '../lib/sources/mapping';
@@ -77,9 +77,12 @@ export function liveFromEnv(
   policy: Policy,
 ): (LiveDeps & { readonly waiversChanged: () => void }) | undefined {
   if (!process.env.SCHEDULE_GROUP || !process.env.ALERTS_TOPIC_ARN) return undefined;
-  const waivers = cachedWaivers(store);
+  // the register of waivers, read again once a minute: a checker batch reconciles many tickets on
+  // one read. A record added through the API queues the tickets it bears on with a flag
+  // (`waivers`) that has the register read again first, so their reconcile sees it.
+  const register = cached(() => store.waivers(), { maxAgeMs: 60_000 });
   return {
-    waiversChanged: waivers.invalidate,
+    waiversChanged: () => void register.reread(),
     store,
     policy,
     timers: new SchedulerTimers({
@@ -90,36 +93,10 @@ export function liveFromEnv(
       deadLetterArn: required('TIMER_DLQ_ARN'),
     }),
     alerts: new SnsAlerts(new SNSClient({}), required('ALERTS_TOPIC_ARN')),
-    waivers,
+    waivers: () => register.current(),
     graceMs: Number(process.env.GRACE_SECONDS ?? 60) * 1000,
     baseUrl: process.env.API_URL ?? '',
   };
-}
-
-/**
- * The register of waivers, read again once a minute: a checker batch reconciles many tickets on
- * one read. A record added through the API queues the tickets it bears on with a flag
- * (`waivers`) that drops this copy first, so their reconcile sees it.
- */
-function cachedWaivers(store: DynamoStore, maxAgeMs = 60_000) {
-  let read: { at: number; value: Promise<WaiverRecord[]> } | undefined;
-  const current = () => {
-    const now = Date.now();
-    if (!read || now - read.at > maxAgeMs) {
-      const value = store.waivers();
-      read = { at: now, value };
-      // a failed read is not kept: the next call reads again
-      value.catch(() => {
-        if (read?.value === value) read = undefined;
-      });
-    }
-    return read.value;
-  };
-  return Object.assign(current, {
-    invalidate: () => {
-      read = undefined;
-    },
-  });
 }
 
 export async function loadSecrets(ssm: () => SSMClient = () => new SSMClient({})): Promise<Secrets> {

@@ -6,6 +6,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** A plain object (not null, not a list). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** Turns configuration text into a value: JSON here; lib/yaml.ts has YAML for the files people write. */
 export type Decode = (text: string) => unknown;
 
@@ -29,7 +33,16 @@ export function parseConfig<S extends z.ZodType>(
   empty?: unknown,
   decode: Decode = decodeJson,
 ): z.output<S> {
-  const value = text.trim() === '' ? undefined : decode(text);
+  return parseConfigValue(text.trim() === '' ? undefined : decode(text), schema, what, empty);
+}
+
+/** `parseConfig` for a value already decoded. */
+export function parseConfigValue<S extends z.ZodType>(
+  value: unknown,
+  schema: S,
+  what: string,
+  empty?: unknown,
+): z.output<S> {
   const r = schema.safeParse(value ?? empty);
   if (!r.success) throw new ConfigError(describeIssues(r.error.issues, { whole: `(${what})` }));
   return r.data;

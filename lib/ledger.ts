@@ -21,6 +21,7 @@
  * seal missing, altered or out of order, and every day root that differs from a published one.
  */
 import { createHash } from 'node:crypto';
+import { utcDay } from './utc-day';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -99,8 +100,6 @@ export interface DayEntry {
   readonly seq: number;
   readonly chain: string;
 }
-
-export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The root of a day: its seals' entries, sorted. */
 export function dayRoot(entries: readonly Omit<DayEntry, 'day'>[]): string {

@@ -8,15 +8,15 @@
  * checked against each other as the page is made.
  */
 import { evaluateTicket } from '../engine/evaluate';
-import { explain } from '../engine/explain';
-import { ruleById } from '../engine/rules';
 import type { TicketAudit } from '../engine/types';
 import { isRevocation, type WaiverRecord, waiverBook } from '../engine/waivers';
 import { parseEvent } from '../events/parse';
 import type { CanonicalEvent } from '../events/schema';
-import { type LedgerFinding, utcDay, verifyPartition } from '../ledger';
-import { type Policy, policyVersion, versionList } from '../policy/schema';
+import { type LedgerFinding, verifyPartition } from '../ledger';
+import { type Policy, versionList } from '../policy/schema';
 import type { EvidenceSource } from '../ports';
+import { utcDay } from '../utc-day';
+import { describeObligation } from './tickets';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -35,16 +35,8 @@ export interface Evidence {
     readonly digest: string;
     readonly event: CanonicalEvent;
   }[];
-  readonly obligations: readonly {
-    readonly rule: string;
-    readonly title: string;
-    readonly status: string;
-    readonly startAt: string;
-    readonly dueAt: string;
-    readonly policyVersion: string;
-    readonly explanation: string;
-    readonly waiver?: string;
-  }[];
+  /** As the ticket view describes them (lib/app/tickets.ts). */
+  readonly obligations: readonly ReturnType<typeof describeObligation>[];
   readonly waivers: readonly WaiverRecord[];
   readonly alerts: readonly {
     readonly kind: string;
@@ -121,16 +113,7 @@ export async function ticketEvidence(
         digest: e.digest,
         event: e.event,
       })),
-    obligations: audit.obligations.map((o) => ({
-      rule: o.rule,
-      title: ruleById.get(o.rule)?.title(policyVersion(policy, o.policyVersion)) ?? o.rule,
-      status: o.status,
-      startAt: iso(o.startAt),
-      dueAt: iso(o.dueAt),
-      policyVersion: o.policyVersion,
-      explanation: explain(o, policy),
-      ...(o.excuse ? { waiver: o.excuse.waiverId } : {}),
-    })),
+    obligations: audit.obligations.map((o) => describeObligation(o, policy)),
     waivers,
     alerts: [...records.notices]
       .sort((a, b) => a.recordedAt - b.recordedAt)

@@ -11,8 +11,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SOURCES } from '../sources';
-import type { SourceId } from '../sources/types';
-import { type IngestDeps, ingest, isSource, type Reply } from './ingest';
+import { parseJson, type SourceId } from '../sources/types';
+import { type IngestDeps, ingest, isSource, type Reply, verifySignature } from './ingest';
 import { MAX_BODY } from './limits';
 import { type TicketDeps, ticketView } from './tickets';
 import { unmappedRequests } from './unmapped';
@@ -201,18 +201,8 @@ async function route(req: HttpRequest, deps: ApiDeps, limit: number, seen: Seen)
  */
 async function postWaivers(req: HttpRequest, deps: ApiDeps): Promise<Reply> {
   if (!req.principal) {
-    const secrets = (deps.secretSource ? await deps.secretSource.current() : deps.secrets).waivers ?? [];
-    const now = deps.now?.() ?? Date.now();
-    if (secrets.length === 0 && !deps.secretSource)
-      return {
-        status: 401,
-        body: { error: 'unauthorized', reason: 'no "waivers" secret is configured: add one to the secrets file' },
-      };
-    let verdict = SOURCES.canonical.verify(req, { secrets, now, toleranceMs: 0 });
-    if (!verdict.ok && deps.secretSource) {
-      const again = (await deps.secretSource.reread()).waivers ?? [];
-      verdict = SOURCES.canonical.verify(req, { secrets: again, now, toleranceMs: 0 });
-    }
+    // signed as a canonical webhook is (which signs no timestamp), with the `waivers` secret
+    const verdict = await verifySignature(req, SOURCES.canonical, 'waivers', deps, 0);
     if (!verdict.ok)
       return {
         status: 401,
@@ -222,7 +212,7 @@ async function postWaivers(req: HttpRequest, deps: ApiDeps): Promise<Reply> {
         },
       };
   }
-  const parsed = SOURCES.canonical.parse(req.body.toString('utf8'));
+  const parsed = parseJson(req.body.toString('utf8'));
   if (!parsed.ok) return { status: 400, body: { error: 'invalid', reason: parsed.error } };
   try {
     const outcomes = await addWaivers(deps.store, parsed.payload, deps.now?.() ?? Date.now(), {

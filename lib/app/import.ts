@@ -75,25 +75,27 @@ export async function importHistory(
 
 /**
  * The store as an import's sink: appended once per id; the tickets that gained events are told to
- * `changed` (the import command flags them, so that `serve` reconciles them when it starts;
- * `serve`'s periodic repair flags and queues them), and their count to `added`: events no webhook
- * had delivered.
+ * `changed` with the number of events they gained, events no webhook had delivered (the import
+ * command flags them, so that `serve` reconciles them when it starts; the periodic repair flags
+ * and queues them, and counts what it recovered).
  */
-export function storeSink(
-  store: Store,
-  changed: (ticketIds: readonly string[]) => Promise<void>,
-  added: (events: number) => void = () => {},
+export interface StoreSinkOptions {
   /** How the events came (their receipt): `import:<vendor>`, `reconciliation:<vendor>`. */
-  via = 'import',
-  now: () => number = Date.now,
-): ImportSink {
+  readonly via: string;
+  readonly now?: () => number;
+  /** Stamped on each event before it is stored (the repair's): identity ignores it, so a delivered change stays a duplicate. */
+  readonly recoveredAt?: string;
+  /** Told of the tickets that gained events, and how many events no webhook had delivered. */
+  readonly changed: (ticketIds: readonly string[], added: number) => Promise<void>;
+}
+
+export function storeSink(store: Store, { via, now = Date.now, recoveredAt, changed }: StoreSinkOptions): ImportSink {
   return {
-    async write(events) {
+    async write(given) {
+      const events = recoveredAt ? given.map((e) => ({ ...e, recoveredAt })) : given;
       const outcomes = await store.append(events, { receivedAt: now(), via });
       const fresh = events.filter((_, i) => outcomes[i] === 'added');
-      if (fresh.length === 0) return;
-      added(fresh.length);
-      await changed([...new Set(fresh.map((e) => e.ticketId))]);
+      if (fresh.length > 0) await changed([...new Set(fresh.map((e) => e.ticketId))], fresh.length);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type SourceId,
   type SourceName,
   type Translation,
+  type Verdict,
   type WebhookRequest,
 } from '../sources/types';
 import { counted } from '../text/plural';
@@ -81,6 +82,27 @@ export const isSource = (name: string): name is SourceName => (SOURCE_NAMES as r
 
 let counter = 0;
 /** Sortable by receipt time, unique within and across processes. */
+/**
+ * A request's signature checked against the secrets named `key` (a source's, or `waivers`),
+ * read once more before refusing it: a secret rotated (or revoked) since the last read.
+ */
+export async function verifySignature(
+  req: WebhookRequest,
+  source: Pick<Source, 'verify'>,
+  key: SourceId | 'waivers',
+  deps: Pick<IngestDeps, 'secrets' | 'secretSource' | 'now'>,
+  toleranceMs: number,
+): Promise<Verdict> {
+  const now = deps.now?.() ?? Date.now();
+  const verify = (all: Readonly<Partial<Record<SourceId | 'waivers', readonly string[]>>>): Verdict => {
+    const secrets = all[key] ?? [];
+    if (secrets.length === 0) return { ok: false, reason: `no signing secret is configured for ${key}` };
+    return source.verify(req, { secrets, now, toleranceMs });
+  };
+  const verdict = verify(deps.secretSource ? await deps.secretSource.current() : deps.secrets);
+  return !verdict.ok && deps.secretSource ? verify(await deps.secretSource.reread()) : verdict;
+}
+
 export function requestId(now: number): string {
   counter = (counter + 1) % 1_000_000;
   return `${now.toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -96,15 +118,7 @@ export async function ingest(name: SourceId, req: WebhookRequest, deps: IngestDe
         reason: `no source ${name}${isCustomSource(name) ? `: the mapping file has no custom.${name.slice('custom:'.length)}` : ''}`,
       },
     };
-  const now = deps.now?.() ?? Date.now();
-  const verify = (all: Readonly<Partial<Record<SourceId | 'waivers', readonly string[]>>>) => {
-    const secrets = all[name] ?? [];
-    if (secrets.length === 0) return { ok: false as const, reason: `no signing secret is configured for ${name}` };
-    return source.verify(req, { secrets, now, toleranceMs: deps.toleranceMs ?? 5 * 60_000 });
-  };
-  let verdict = verify(deps.secretSource ? await deps.secretSource.current() : deps.secrets);
-  // a secret rotated (or revoked) since the last read: read once more before refusing
-  if (!verdict.ok && deps.secretSource) verdict = verify(await deps.secretSource.reread());
+  const verdict = await verifySignature(req, source, name, deps, deps.toleranceMs ?? 5 * 60_000);
   if (!verdict.ok) return { status: 401, body: { error: 'unauthorized', reason: verdict.reason } };
 
   const raw = archived(source, req, deps.newId?.() ?? requestId(req.receivedAt));

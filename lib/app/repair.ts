@@ -52,26 +52,17 @@ export async function repairMissed(
   if (until <= since) return undefined;
   let recovered = 0;
   const tickets = new Set<string>();
-  const recoveredAt = new Date(now).toISOString();
-  const sink = storeSink(
-    deps.store,
-    async (ids) => {
+  const sink = storeSink(deps.store, {
+    via: `reconciliation:${vendor}`,
+    now: deps.now,
+    recoveredAt: new Date(now).toISOString(),
+    changed: async (ids, added) => {
+      recovered += added;
       for (const id of ids) tickets.add(id);
       await deps.changed(ids);
     },
-    (n) => {
-      recovered += n;
-    },
-    `reconciliation:${vendor}`,
-    deps.now,
-  );
-  const summary = await importHistory(
-    deps.history(since, until),
-    deps.mapping,
-    // stamped before they are stored: identity ignores the stamp, so a delivered change is a duplicate
-    { write: (events) => sink.write(events.map((e) => ({ ...e, recoveredAt }))) },
-    { now: deps.now },
-  );
+  });
+  const summary = await importHistory(deps.history(since, until), deps.mapping, sink, { now: deps.now });
   await deps.cursors.writeCursor(cursorName(vendor), JSON.stringify({ until }));
   return { vendor, since, until, records: summary.records, recovered, tickets: tickets.size };
 }

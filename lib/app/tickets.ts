@@ -1,7 +1,7 @@
 /** A ticket as the engine sees it: its history, every obligation with its status, the breaches. */
 import { evaluateTicket } from '../engine/evaluate';
 import { explain } from '../engine/explain';
-import { ruleById } from '../engine/rules';
+import { type Rule, ruleById } from '../engine/rules';
 import type { Obligation } from '../engine/types';
 import { waiverBook } from '../engine/waivers';
 import { compareEvents, parseEvent, type TicketEvent } from '../events/parse';
@@ -44,7 +44,7 @@ export function compact(stored: readonly CanonicalEvent[], unreadable?: (u: Unre
 export function describeObligation(o: Obligation, policy: Policy) {
   return {
     rule: o.rule,
-    title: ruleById.get(o.rule)?.title(policyVersion(policy, o.policyVersion)),
+    title: (ruleById.get(o.rule) as Rule).title(policyVersion(policy, o.policyVersion)),
     status: o.status,
     severity: o.severity,
     startAt: iso(o.startAt),
@@ -52,6 +52,7 @@ export function describeObligation(o: Obligation, policy: Policy) {
     policyVersion: o.policyVersion,
     explanation: explain(o, policy),
     ...(o.evidence ? { evidence: { eventId: o.evidence.eventId, type: o.evidence.type, at: iso(o.evidence.at) } } : {}),
+    ...(o.excuse ? { waiver: o.excuse.waiverId } : {}),
   };
 }
 

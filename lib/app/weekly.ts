@@ -23,6 +23,7 @@ import {
 import { reportHtml } from '../report/html';
 import { reportCsv, reportJson } from '../report/render';
 import { counted } from '../text/plural';
+import { utcDays } from '../utc-day';
 import { compact } from './tickets';
 
 /** Tickets read from the store at once: enough to hide a round trip, few enough to bound memory. */
@@ -86,10 +87,7 @@ export async function weeklyReport(
       t.events,
     ),
   );
-  const days: string[] = [];
-  for (let t = Math.floor(week.start / 86_400_000) * 86_400_000; t < week.end; t += 86_400_000)
-    days.push(new Date(t).toISOString().slice(0, 10));
-  const roots = opts.roots ? await opts.roots(days) : undefined;
+  const roots = opts.roots ? await opts.roots(utcDays(week.start, week.end)) : undefined;
   const result = roots ? { ...report.result(), roots } : report.result();
   if (!book) return result;
   // of a register that spans months, the waivers granted in this week that matched nothing

@@ -46,7 +46,27 @@ export function evaluateTicket(
   /** The register of waivers as of `asOf`: the breaches it covers are excused (lib/engine/waivers.ts). */
   waivers?: WaiverBook,
 ): TicketAudit {
-  if (!policy.versions?.length) return evaluateWith(ticketId, history, policy, asOf, waivers);
+  const audit = policy.versions?.length
+    ? evaluateVersions(ticketId, history, policy, asOf)
+    : evaluateWith(ticketId, history, policy, asOf);
+  return waivers?.size ? excuse(audit, waivers) : audit;
+}
+
+/** The audit with every breach a waiver in force covers marked excused (and out of the breaches). */
+function excuse(audit: TicketAudit, waivers: WaiverBook): TicketAudit {
+  const obligations = audit.obligations.map((o) => {
+    const by = waivers.excuse(o, audit.clientId);
+    return by ? { ...o, status: 'excused' as const, excuse: by } : o;
+  });
+  return { ...audit, obligations, breaches: breachesOf(obligations) };
+}
+
+function evaluateVersions(
+  ticketId: string,
+  history: readonly TicketEvent[],
+  policy: Policy,
+  asOf: number,
+): TicketAudit {
   // a policy with versions: each obligation is judged by the version in force when its clock
   // started. The ticket is evaluated under every version in force from its first event to the
   // as-of, and each evaluation gives the obligations whose clocks started while it was in force;
@@ -57,8 +77,8 @@ export function evaluateTicket(
   const inForce = spans
     .map((s, i) => ({ from: s.effective, to: spans[i + 1]?.effective ?? Number.POSITIVE_INFINITY, policy: s.policy }))
     .filter((s) => s.to > first && s.from <= asOf);
-  if (inForce.length <= 1) return evaluateWith(ticketId, history, inForce[0]?.policy ?? policy, asOf, waivers);
-  const audits = inForce.map((s) => ({ ...s, audit: evaluateWith(ticketId, history, s.policy, asOf, waivers) }));
+  if (inForce.length <= 1) return evaluateWith(ticketId, history, inForce[0]?.policy ?? policy, asOf);
+  const audits = inForce.map((s) => ({ ...s, audit: evaluateWith(ticketId, history, s.policy, asOf) }));
   // one obligation per rule and due time (a breach's identity): where two versions' windows end
   // at the same time, the one whose clock started first stands
   const seen = new Set<string>();
@@ -87,13 +107,7 @@ function breachesOf(obligations: readonly Obligation[]): Breach[] {
   return breaches;
 }
 
-function evaluateWith(
-  ticketId: string,
-  history: readonly TicketEvent[],
-  policy: Policy,
-  asOf: number,
-  waivers: WaiverBook | undefined,
-): TicketAudit {
+function evaluateWith(ticketId: string, history: readonly TicketEvent[], policy: Policy, asOf: number): TicketAudit {
   const { events, duplicates, conflicts } = normalise(history, asOf);
   const t = buildTimeline(events, policy);
   const obligations: Obligation[] = [];
@@ -107,11 +121,6 @@ function evaluateWith(
       else if (rule.kind === 'cadence') for (const clock of rule.clocks(t)) cadence(rule, clock, ctx, obligations);
       else conduct(rule, ctx, obligations);
     }
-    if (waivers?.size)
-      for (const [i, o] of obligations.entries()) {
-        const excuse = waivers.excuse(o, t.created.clientId);
-        if (excuse) obligations[i] = { ...o, status: 'excused', excuse };
-      }
     breaches.push(...breachesOf(obligations));
     const tier = t.created.clientTier;
     if (t.critical.length > 0 && tier && !policy.criticalClientTiers.includes(tier)) {

@@ -1,14 +1,12 @@
-import { ConfigError, type Decode, decodeJson, parseConfig } from '../config';
+import { ConfigError, type Decode, decodeJson, isObject, parseConfigValue } from '../config';
 import { describeIssues } from '../events/parse';
 import { Timestamp } from '../events/schema';
 import { type Policy, PolicyConfig, type PolicyVersion } from './schema';
 
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** `over` laid on `base` at every depth; a list (or any other value) given replaces the base's. */
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isPlain(v) && isPlain(base[k]) ? merge(base[k], v) : v;
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(base[k]) ? merge(base[k], v) : v;
   return out;
 }
 
@@ -22,15 +20,16 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
  */
 export function parsePolicy(text: string, decode: Decode = decodeJson): Policy {
   const raw = text.trim() === '' ? undefined : decode(text);
-  if (!isPlain(raw) || !('versions' in raw)) return parseConfig(text, PolicyConfig, 'policy', undefined, decode);
+  // the text is decoded once: a policy without versions is the common case, read at every start
+  if (!isObject(raw) || !('versions' in raw)) return parseConfigValue(raw, PolicyConfig, 'policy');
   const { versions: list, ...first } = raw;
-  const base = parseConfig(JSON.stringify(first), PolicyConfig, 'policy');
+  const base = parseConfigValue(first, PolicyConfig, 'policy');
   if (!Array.isArray(list)) throw new ConfigError('versions: expected a list of { effective, version, ... }');
   const versions: PolicyVersion[] = [];
   let previous = first;
   let previousEffective = Number.NEGATIVE_INFINITY;
   for (const [i, entry] of list.entries()) {
-    if (!isPlain(entry)) throw new ConfigError(`versions.${i}: expected { effective, version, ... }`);
+    if (!isObject(entry)) throw new ConfigError(`versions.${i}: expected { effective, version, ... }`);
     const { effective, ...changes } = entry;
     if (!Timestamp.safeParse(effective).success)
       throw new ConfigError(`versions.${i}.effective: expected an RFC 3339 time, like 2026-04-01T00:00:00Z`);

@@ -1,5 +1,6 @@
 /** Webhook signing secrets per source: one, or several during a rotation. */
 import * as z from 'zod';
+import { type Cached, cached } from '../cache';
 import { type Decode, parseConfig } from '../config';
 import { CUSTOM_NAME } from './custom';
 import { SOURCE_NAMES, type SourceId } from './types';
@@ -36,40 +37,20 @@ export function parseSecrets(text: string, decode?: Decode): Secrets {
   ]);
 }
 
-/** Where the signing secrets come from when they can change while running (rotation, revocation). */
-export interface SecretSource {
-  /** The secrets, read again once they are older than the source's maximum age. */
-  current(): Promise<Secrets>;
-  /**
-   * Read again now, before a request is refused for its signature (a secret rotated since the
-   * last read); at most once per `minRereadMs`, so failing signatures cannot drive the reads.
-   */
-  reread(): Promise<Secrets>;
-}
+/**
+ * Where the signing secrets come from when they can change while running (rotation,
+ * revocation): `current` reads them again once older than the maximum age; `reread` reads them
+ * again before a request is refused for its signature (a secret rotated since the last read), at
+ * most once per `minRereadMs`, so failing signatures cannot drive the reads.
+ */
+export type SecretSource = Cached<Secrets>;
 
 /** `load` behind a cache: re-read after `maxAgeMs`, and on demand no more often than `minRereadMs`. */
-export function cachedSecrets(
+export const cachedSecrets = (
   load: () => Promise<Secrets>,
   {
     maxAgeMs = 300_000,
     minRereadMs = 30_000,
     now = Date.now,
   }: { maxAgeMs?: number; minRereadMs?: number; now?: () => number } = {},
-): SecretSource {
-  let value: Promise<Secrets> | undefined;
-  let readAt = Number.NEGATIVE_INFINITY;
-  const read = () => {
-    readAt = now();
-    const next = load();
-    // a failed read is not kept: the next request tries again
-    next.catch(() => {
-      if (value === next) value = undefined;
-    });
-    value = next;
-    return next;
-  };
-  return {
-    current: () => (value && now() - readAt < maxAgeMs ? value : read()),
-    reread: () => (value && now() - readAt < minRereadMs ? value : read()),
-  };
-}
+): SecretSource => cached(load, { maxAgeMs, minRereadMs, now });

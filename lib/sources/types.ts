@@ -86,8 +86,7 @@ export function isoFromEpochMs(ms: number): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObject } from '../config';
 
 /** Finds status and ETR in the text of a client-facing message, keeping only those two. */
 export function statusAndEtr(text: unknown, patterns: { statusPattern: string; etrPattern: string }) {

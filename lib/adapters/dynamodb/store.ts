@@ -77,6 +77,7 @@ import type {
   Timer,
 } from '../../ports';
 import type { SourceId } from '../../sources/types';
+import { utcDay, utcDays } from '../../utc-day';
 
 const DAY = 86_400_000;
 type Item = Record<string, AttributeValue>;
@@ -101,8 +102,6 @@ const DIRECTORY = { S: 'TICKETS' };
 const CHANGED = { S: 'CHANGED' };
 const DIRECTORY_MARKER = { pk: { S: 'META' }, sk: { S: 'ticket-directory' } };
 const iso = (ms: number) => new Date(ms).toISOString();
-/** The UTC day of a time, `yyyy-mm-dd`. */
-const utcDay = (ms: number) => iso(ms).slice(0, 10);
 /** The day index (gsi1): which tickets had an event, or a breach due, on a UTC day. */
 const dayIndex = (day: string, ticketId: string, what: string) => ({
   gsi1pk: { S: `DAY#${day}` },
@@ -504,15 +503,14 @@ export class DynamoStore implements Store, Cursors {
 
   async ticketsActive(from: number, to: number): Promise<string[]> {
     const tickets = new Set<string>();
-    const days: number[] = [];
-    for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) days.push(day);
+    const days = utcDays(from, to);
     // a few days at a time: each is a query of its own, page after page
     const readDays = async () => {
       for (let day = days.shift(); day !== undefined; day = days.shift()) {
         for await (const item of this.items({
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :d',
-          ExpressionAttributeValues: { ':d': { S: `DAY#${utcDay(day)}` } },
+          ExpressionAttributeValues: { ':d': { S: `DAY#${day}` } },
           ProjectionExpression: 'ticketId',
         })) {
           tickets.add(item.ticketId?.S as string);
@@ -587,18 +585,9 @@ export class DynamoStore implements Store, Cursors {
 
   /** The records of a ledger partition, each with its digest (lib/ledger.ts). */
   private async ledgerRecords(partition: string): Promise<SealedRecord[]> {
-    if (partition === 'waivers')
-      return (
-        await this.partition('WAIVERS', undefined, {
-          ProjectionExpression: 'sk, #r',
-          ExpressionAttributeNames: { '#r': 'record' },
-        })
-      ).map((i) => ({ key: i.sk?.S as string, digest: recordDigest(i) }));
-    const ticketId = partition.slice('ticket:'.length);
-    const items = await this.partition(`T#${ticketId}`, undefined, LEDGER_ATTRIBUTES);
-    return items
-      .filter((i) => i.sk?.S?.startsWith('E#') || i.sk?.S?.startsWith('N#'))
-      .map((i) => ({ key: i.sk?.S as string, digest: recordDigest(i) }));
+    const pk = partition === 'waivers' ? 'WAIVERS' : `T#${partition.slice('ticket:'.length)}`;
+    const items = await this.partition(pk, undefined, LEDGER_ATTRIBUTES);
+    return items.filter((i) => ledgerPartition(i) === partition).map(ledgerRecord);
   }
 
   private async seals(partition: string): Promise<Seal[]> {
@@ -686,11 +675,7 @@ export class DynamoStore implements Store, Cursors {
   async dayRoots(days: readonly string[]): Promise<{ day: string; root: string; seals: number }[]> {
     const out: { day: string; root: string; seals: number }[] = [];
     for (const day of days) {
-      const entries = (await this.partition(`SEALS#${day}`)).map((i) => ({
-        partition: i.partition?.S as string,
-        seq: Number(i.seq?.N),
-        chain: i.chain?.S as string,
-      }));
+      const entries = (await this.partition(`SEALS#${day}`)).map(toDayEntry);
       if (entries.length > 0) out.push({ day, root: dayRoot(entries), seals: entries.length });
     }
     return out;
@@ -719,17 +704,10 @@ export class DynamoStore implements Store, Cursors {
       for (const i of r.Items ?? []) {
         const pk = i.pk?.S ?? '';
         const sk = i.sk?.S ?? '';
-        if (pk.startsWith('T#') && (sk.startsWith('E#') || sk.startsWith('N#')))
-          add(`ticket:${pk.slice(2)}`, { key: sk, digest: recordDigest(i) });
-        else if (pk === 'WAIVERS') add('waivers', { key: sk, digest: recordDigest(i) });
+        const partition = ledgerPartition(i);
+        if (partition) add(partition, ledgerRecord(i));
         else if (pk.startsWith('CHAIN#')) seals.push(toSeal(i));
-        else if (pk.startsWith('SEALS#'))
-          dayEntries.push({
-            day: pk.slice('SEALS#'.length),
-            partition: i.partition?.S as string,
-            seq: Number(i.seq?.N),
-            chain: i.chain?.S as string,
-          });
+        else if (pk.startsWith('SEALS#')) dayEntries.push(toDayEntry(i));
         else if (pk === 'CHANGED') pending.add(`ticket:${sk}`);
       }
       read += r.Items?.length ?? 0;
@@ -908,9 +886,19 @@ const SEAL_RECORDS = 2000;
 /** What a record's digest reads: an event's JSON, a waiver's, a notice's fields that never change. */
 const LEDGER_ATTRIBUTES: Projection = {
   ProjectionExpression:
-    'sk, event, receivedAt, via, ticketId, #rule, kind, dueAt, severity, clientTier, explanation, recordedAt',
-  ExpressionAttributeNames: { '#rule': 'rule' },
+    'pk, sk, event, receivedAt, via, #record, ticketId, #rule, kind, dueAt, severity, clientTier, explanation, recordedAt',
+  ExpressionAttributeNames: { '#rule': 'rule', '#record': 'record' },
 };
+
+/** The ledger partition an item is a record of (lib/ledger.ts): a ticket's event or notice, a waiver; or none. */
+function ledgerPartition(i: Item): string | undefined {
+  const pk = i.pk?.S ?? '';
+  const sk = i.sk?.S ?? '';
+  if (pk.startsWith('T#') && (sk.startsWith('E#') || sk.startsWith('N#'))) return `ticket:${pk.slice(2)}`;
+  return pk === 'WAIVERS' ? 'waivers' : undefined;
+}
+
+const ledgerRecord = (i: Item): SealedRecord => ({ key: i.sk?.S as string, digest: recordDigest(i) });
 
 /** The digest of a record item as stored (lib/ledger.ts): a notice's delivery state is left out, it moves on. */
 function recordDigest(i: Item): string {
@@ -929,6 +917,15 @@ function recordDigest(i: Item): string {
       i.recordedAt?.N,
     ]),
   );
+}
+
+function toDayEntry(i: Item): DayEntry {
+  return {
+    day: (i.pk?.S ?? '').slice('SEALS#'.length),
+    partition: i.partition?.S as string,
+    seq: Number(i.seq?.N),
+    chain: i.chain?.S as string,
+  };
 }
 
 function toSeal(i: Item): Seal {

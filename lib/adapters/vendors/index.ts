@@ -11,7 +11,7 @@ import { type ImportVendor, PAGERDUTY_API, VENDORS } from './names';
 import { pagerDutyHistory } from './pagerduty';
 import { zendeskHistory } from './zendesk';
 
-export { IMPORT_VENDORS, type ImportVendor, PAGERDUTY_API, VENDORS } from './names';
+export { IMPORT_VENDORS, type ImportVendor, missingCredentials, PAGERDUTY_API, VENDORS } from './names';
 
 export interface VendorCredentials {
   readonly token: string;

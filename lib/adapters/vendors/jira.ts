@@ -17,6 +17,7 @@
  */
 import type { HistoryPage, HistorySource } from '../../ports';
 import type { JiraMapping } from '../../sources/mapping';
+import { isObject } from '../../sources/types';
 import { type FetchOptions, getJson, VendorError } from './fetch';
 
 export interface JiraHistoryOptions {
@@ -54,7 +55,6 @@ interface Issue {
 const DAY = 86_400_000;
 /** A JQL date: the day only, since JQL reads times in the user's zone; the range is a day wider. */
 const jqlDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function jiraHistory(o: JiraHistoryOptions): HistorySource {
   const base = o.url.replace(/\/+$/, '');

@@ -26,3 +26,9 @@ export const VENDORS = {
     example: 'https://acme.zendesk.com',
   },
 } as const satisfies Record<ImportVendor, { name: string; fields: readonly string[]; what: string; example: string }>;
+
+/** The fields of a vendor's credentials that `given` lacks (or leaves empty). */
+export function missingCredentials(vendor: ImportVendor, given: Readonly<Record<string, unknown>>): string[] {
+  const fields: readonly string[] = VENDORS[vendor].fields;
+  return fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
+}
