@@ -271,21 +271,24 @@ describe('serve --reconcile-every', () => {
   }, 40_000);
 });
 
+/** `import <vendor>` of 2 March 2026 from a stand-in at `url` into the export `out`. */
+const dayImport = (vendor: string, url: string, out: string) => [
+  'import',
+  vendor,
+  '--url',
+  url,
+  '--since',
+  '2026-03-02T00:00:00Z',
+  '--until',
+  '2026-03-03T00:00:00Z',
+  '--mapping',
+  MAPPING,
+  '--out',
+  out,
+];
+
 describe('escalation-auditor import zendesk', () => {
-  const zendeskArgs = (url: string, out: string) => [
-    'import',
-    'zendesk',
-    '--url',
-    url,
-    '--since',
-    '2026-03-02T00:00:00Z',
-    '--until',
-    '2026-03-03T00:00:00Z',
-    '--mapping',
-    MAPPING,
-    '--out',
-    out,
-  ];
+  const zendeskArgs = (url: string, out: string) => dayImport('zendesk', url, out);
   const t0 = Date.parse('2026-03-02T10:00:00Z') / 1000;
   const audit = (
     id: number,
@@ -463,20 +466,7 @@ describe('escalation-auditor import zendesk', () => {
 
 describe('escalation-auditor import jira', () => {
   const issues = jiraIssues(Date.parse('2026-03-02T09:00:00Z'), 5);
-  const jiraArgs = (url: string, out: string) => [
-    'import',
-    'jira',
-    '--url',
-    url,
-    '--since',
-    '2026-03-02T00:00:00Z',
-    '--until',
-    '2026-03-03T00:00:00Z',
-    '--mapping',
-    MAPPING,
-    '--out',
-    out,
-  ];
+  const jiraArgs = (url: string, out: string) => dayImport('jira', url, out);
   const env = { JIRA_EMAIL, JIRA_TOKEN };
 
   it("pages through the search and each issue's changelog and comments, waits out a 429, retries a 500, and reads each change as its webhook is read", async () => {
