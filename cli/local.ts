@@ -24,7 +24,7 @@ export async function openLocalStore(data: string | undefined, command: string):
     const client = dynamoClient(engine);
     const ticketDirectory = await ensureTable(client, TABLE);
     return {
-      store: new DynamoStore({ client, table: TABLE, ticketDirectory }),
+      store: new DynamoStore({ client, table: TABLE, ticketDirectory, partitions: engine.partitions }),
       engine,
       close: async () => {
         client.destroy();

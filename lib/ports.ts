@@ -63,7 +63,12 @@ export interface Store {
    */
   ticketsActive(from: number, to: number): Promise<string[]>;
   /** A ticket's events, armed timers and recorded notices at once (one read where the store allows). */
-  ticket(ticketId: string): Promise<{ events: CanonicalEvent[]; timers: Timer[]; notices: Notice[] }>;
+  ticket(ticketId: string): Promise<StoredTicket>;
+  /**
+   * Many tickets, each once, in an order of the store's choosing (the order it reads them fastest
+   * in), a bounded number read ahead: what a report over a period reads.
+   */
+  tickets(ticketIds: readonly string[]): AsyncIterable<StoredTicket & { readonly ticketId: string }>;
 
   /** The timers armed for a ticket (what `reconcile` diffs against). */
   timers(ticketId: string): Promise<Timer[]>;
@@ -113,6 +118,12 @@ export interface Store {
 }
 
 /** A timer: check `ticketId`'s obligation (`rule`, `dueAt`) at `fireAt`. */
+export interface StoredTicket {
+  events: CanonicalEvent[];
+  timers: Timer[];
+  notices: Notice[];
+}
+
 export interface Timer {
   readonly ticketId: string;
   readonly rule: RuleId;

@@ -3,7 +3,7 @@
  * the week, in the trend weeks before it, or in the lookback before those (where clocks that fall
  * due in them may have started; `earliestClockStart` reads it off the policy) are evaluated by the
  * engine as of the report's as-of time and aggregated. From the store they come through the day
- * index, a bounded number of reads at a time; the table is never scanned.
+ * index, read as the store reads many tickets at once (a bounded number held); the table is never scanned.
  */
 
 import { evaluateTicket } from '../engine/evaluate';
@@ -26,9 +26,6 @@ import { counted } from '../text/plural';
 import { utcDays } from '../utc-day';
 import { compact } from './tickets';
 
-/** Tickets read from the store at once: enough to hide a round trip, few enough to bound memory. */
-const READ_CONCURRENCY = 16;
-
 /** One ticket as a report reads it: its events and, from a live store, its recorded notices. */
 export interface ReportTicket {
   readonly ticketId: string;
@@ -41,20 +38,12 @@ export interface TicketSource {
   eachTicket(from: number, to: number, visit: (ticket: ReportTicket) => void): Promise<void>;
 }
 
-/** The store's tickets through its day index, `READ_CONCURRENCY` reads at a time. */
+/** The store's tickets through its day index, read as the store reads many at once (`Store.tickets`). */
 export function storeTickets(store: Store): TicketSource {
   return {
     async eachTicket(from, to, visit) {
-      const ids = await store.ticketsActive(from, to);
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const ticketId = ids[next++] as string;
-          const { events, notices } = await store.ticket(ticketId);
-          visit({ ticketId, events: compact(events), notices });
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+      for await (const { ticketId, events, notices } of store.tickets(await store.ticketsActive(from, to)))
+        visit({ ticketId, events: compact(events), notices });
     },
   };
 }

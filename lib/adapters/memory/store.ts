@@ -19,7 +19,7 @@ import {
 
 export class MemoryStore implements Store {
   private readonly raw = new Map<string, ArchivedRequest>();
-  private readonly tickets = new Map<string, Map<string, CanonicalEvent>>();
+  private readonly byTicket = new Map<string, Map<string, CanonicalEvent>>();
   private readonly changed = new Map<string, number>();
   private readonly register: WaiverRecord[] = [];
   /** Write operations made, for tests and benchmarks. */
@@ -47,12 +47,12 @@ export class MemoryStore implements Store {
 
   /** Every ticket with events (the fake always knows). */
   async ticketDirectory(): Promise<string[]> {
-    return [...this.tickets.keys()];
+    return [...this.byTicket.keys()];
   }
 
   async append(events: readonly CanonicalEvent[]): Promise<AppendOutcome[]> {
     return events.map((ev) => {
-      const known = this.tickets.get(ev.ticketId)?.get(ev.id);
+      const known = this.byTicket.get(ev.ticketId)?.get(ev.id);
       if (known) return sameCanonical(known, ev) ? 'duplicate' : 'conflict';
       this.put(ev);
       return 'added';
@@ -61,7 +61,7 @@ export class MemoryStore implements Store {
 
   private put(ev: CanonicalEvent): void {
     this.writes++;
-    this.of(this.tickets, ev.ticketId).set(ev.id, structuredClone(ev));
+    this.of(this.byTicket, ev.ticketId).set(ev.id, structuredClone(ev));
   }
 
   /** Per ticket, by key (like the ticket's partition in DynamoDB). */
@@ -78,7 +78,7 @@ export class MemoryStore implements Store {
     const first = Math.floor(from / 86_400_000) * 86_400_000;
     const inRange = (ms: number) => ms >= first && ms < to;
     const tickets = new Set<string>();
-    for (const [id, events] of this.tickets)
+    for (const [id, events] of this.byTicket)
       if ([...events.values()].some((e) => inRange(Date.parse(e.at)))) tickets.add(id);
     for (const [id, notices] of this.recorded) if ([...notices.values()].some((n) => inRange(n.dueAt))) tickets.add(id);
     return [...tickets].sort();
@@ -90,6 +90,10 @@ export class MemoryStore implements Store {
       timers: await this.timers(ticketId),
       notices: await this.notices(ticketId),
     };
+  }
+
+  async *tickets(ticketIds: readonly string[]) {
+    for (const ticketId of ticketIds) yield { ticketId, ...(await this.ticket(ticketId)) };
   }
 
   async timers(ticketId: string): Promise<Timer[]> {
@@ -186,11 +190,11 @@ export class MemoryStore implements Store {
   /** Events stored, over all tickets. */
   get events(): number {
     let n = 0;
-    for (const h of this.tickets.values()) n += h.size;
+    for (const h of this.byTicket.values()) n += h.size;
     return n;
   }
 
   async history(ticketId: string): Promise<CanonicalEvent[]> {
-    return [...(this.tickets.get(ticketId)?.values() ?? [])].map((e) => structuredClone(e));
+    return [...(this.byTicket.get(ticketId)?.values() ?? [])].map((e) => structuredClone(e));
   }
 }

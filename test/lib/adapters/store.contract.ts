@@ -210,6 +210,46 @@ export function storeContract(name: string, make: () => Promise<Store>, { ledger
       expect((await store.waivers()).map((r) => `${r.id} ${r.reason}`)).toEqual(['W-2 first', 'W-1 second']);
     });
 
+    it('reads many tickets at once: each asked for once, as a read of one answers it', async () => {
+      const store = await make();
+      const asked = Array.from({ length: 40 }, (_, i) => `M-${i}`);
+      await store.append(asked.flatMap((t, i) => Array.from({ length: 1 + (i % 5) }, () => event(t))));
+      await store.append([event('M-not-asked')]);
+      await store.saveTimers(
+        [{ ticketId: 'M-3', rule: 'client-update', kind: 'deadline', dueAt: 1_000, fireAt: 2_000 }],
+        [],
+      );
+      await store.record({
+        ticketId: 'M-4',
+        rule: 'incident-form',
+        dueAt: Date.parse('2026-03-02T10:05:00Z'),
+        kind: 'breach',
+        state: 'recorded',
+        severity: 'P1',
+        clientTier: 'enterprise',
+        explanation: 'no Incident Report Form filed by the 10:05 deadline',
+        recordedAt: 1,
+      });
+      const wanted = [...asked, 'M-nothing'];
+      const seen = new Map<string, Awaited<ReturnType<Store['ticket']>>>();
+      for await (const { ticketId, ...t } of store.tickets(wanted)) {
+        expect(seen.has(ticketId)).toBe(false);
+        seen.set(ticketId, t);
+      }
+      expect([...seen.keys()].sort()).toEqual([...wanted].sort());
+      for (const id of wanted) {
+        const one = await store.ticket(id);
+        const many = seen.get(id);
+        expect(ids(many?.events ?? [])).toEqual(ids(one.events));
+        expect(many?.timers).toEqual(one.timers);
+        expect(many?.notices).toEqual(one.notices);
+      }
+      expect(seen.get('M-3')?.timers).toHaveLength(1);
+      expect(seen.get('M-4')?.notices).toHaveLength(1);
+      expect(seen.get('M-nothing')?.events).toEqual([]);
+      for await (const t of store.tickets([])) expect.unreachable(`nothing was asked for, got ${t.ticketId}`);
+    });
+
     it.skipIf(!ledger)(
       'seals each record once into its chain, racing sealers included, and each seal into its day',
       async () => {
