@@ -5,6 +5,7 @@
  * the same on the embedded store's data folder, `report-lambda FOLDER WEEK` the report Lambda's
  * use case on that folder, served by another process, 10 ms per request. Prints {ms, maxRssMb}.
  */
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { eachLine, openSource } from '../cli/lines';
 import { reportCommand } from '../cli/report';
@@ -20,6 +21,24 @@ const sink = new Writable({
     done();
   },
 });
+// peak anonymous and peak file-backed resident memory, sampled: RSS counts both, and the embedded
+// store's LevelDB maps its table files into memory (pages the kernel may drop at any time)
+let anonPeakKb = 0;
+let filePeakKb = 0;
+const sample = () => {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  anonPeakKb = Math.max(anonPeakKb, Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0));
+  filePeakKb = Math.max(filePeakKb, Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0));
+};
+const sampling = setInterval(sample, 100);
+if (process.env.TRACE_MEM)
+  setInterval(
+    () =>
+      process.stderr.write(
+        `${((performance.now() - started) / 1000).toFixed(0)}s anon ${(anonPeakKb / 1024).toFixed(0)} heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)}/${(process.memoryUsage().heapTotal / 2 ** 20).toFixed(0)}\n`,
+      ),
+    1000,
+  ).unref();
 const started = performance.now();
 let events = 0;
 if (mode === 'bare') {
@@ -34,7 +53,7 @@ if (mode === 'bare') {
   });
 } else if (mode === 'report' || mode === 'report-store') {
   const from = mode === 'report' ? { events: file } : { data: file };
-  const code = await reportCommand({ week: asOf, ...from, format: 'html' }, sink);
+  const code = await reportCommand({ week: asOf, ...from, format: format as 'html' }, sink);
   if (code !== 0) throw new Error(`report exited ${code}`);
 } else if (mode === 'report-lambda') {
   await reportLikeLambda(file, asOf);
@@ -65,5 +84,14 @@ if (mode === 'bare') {
   if (process.exitCode) throw new Error(`audit exited ${process.exitCode}`);
 }
 const ms = performance.now() - started;
-const report = `${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, events, breaches })}\n`;
+sample();
+clearInterval(sampling);
+const report = `${JSON.stringify({
+  ms,
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+  anonPeakMb: anonPeakKb / 1024,
+  filePeakMb: filePeakKb / 1024,
+  events,
+  breaches,
+})}\n`;
 process.stderr.write(report);

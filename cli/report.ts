@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly';
 import type { Store } from '../lib/ports';
 import { isoWeek, type Week } from '../lib/report/aggregate';
-import { reportHtml } from '../lib/report/html';
+import { reportHtmlChunks } from '../lib/report/html';
 import { reportCsvChunks, reportJson, reportMarkdown } from '../lib/report/render';
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
@@ -61,7 +61,9 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
       ? [`${JSON.stringify(reportJson(report), null, 2)}\n`]
       : opts.format === 'csv'
         ? reportCsvChunks(report, policy)
-        : [opts.format === 'html' ? reportHtml(report) : reportMarkdown(report)];
+        : opts.format === 'html'
+          ? reportHtmlChunks(report)
+          : [reportMarkdown(report)];
   const file = opts.out ? join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`) : undefined;
   if (file) await mkdir(opts.out as string, { recursive: true });
   const to = file ? createWriteStream(file) : out;

@@ -84,20 +84,31 @@ function ticketLink(r: WeeklyReport, ticketId: string): string {
   return url ? `<a href="${esc(url)}">${esc(ticketId)}</a>` : esc(ticketId);
 }
 
-/** The breaches grouped by ticket, most breaches first; consecutive missed windows as one row. */
-function breachesByTicket(r: WeeklyReport): string {
-  const body = r.breachGroups
-    .map((g) => {
-      const rows = g.rows
-        .map(
-          (row) =>
-            `<tr>${cell('Due', esc(stamp(row.dueAt)))}${cell('Rule', esc(row.rule))}${cell('What happened', esc(row.explanation))}</tr>`,
-        )
-        .join('');
-      return `<tbody><tr class="ticket"><th scope="rowgroup" colspan="3">${ticketLink(r, g.ticketId)} · ${esc(g.severity ?? '–')} · ${counted(g.breaches, 'breach', 'breaches')}</th></tr>${rows}</tbody>`;
-    })
-    .join('');
-  return `<table class="breaches"><thead><tr><th scope="col">Due</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead>${body}</table>`;
+/** The breaches grouped by ticket, most breaches first; consecutive missed windows as one row: a ticket at a time. */
+function* breachesByTicket(r: WeeklyReport): Generator<string> {
+  yield '<table class="breaches"><thead><tr><th scope="col">Due</th><th scope="col">Rule</th><th scope="col">What happened</th></tr></thead>';
+  for (const g of r.breachGroups) {
+    const rows = g.rows
+      .map(
+        (row) =>
+          `<tr>${cell('Due', esc(stamp(row.dueAt)))}${cell('Rule', esc(row.rule))}${cell('What happened', esc(row.explanation))}</tr>`,
+      )
+      .join('');
+    yield `<tbody><tr class="ticket"><th scope="rowgroup" colspan="3">${ticketLink(r, g.ticketId)} · ${esc(g.severity ?? '–')} · ${counted(g.breaches, 'breach', 'breaches')}</th></tr>${rows}</tbody>`;
+  }
+  yield '</table>';
+}
+
+/** The obligations still open at the as-of time, a row at a time. */
+function* openAtAsOf(r: WeeklyReport): Generator<string> {
+  if (!r.open.length) {
+    yield '<p>None.</p>';
+    return;
+  }
+  yield '<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>';
+  for (const o of r.open)
+    yield `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Severity', esc(o.severity ?? '–'))}${cell('Rule', esc(o.rule))}${cell('Where it stands', esc(o.explanation))}</tr>`;
+  yield '</tbody></table>';
 }
 
 /** "▼ 3.1 points on 2026-W09, 12 more breaches": the week against the one before it. */
@@ -149,8 +160,16 @@ const DEFINITIONS = `<h2>How to read this report</h2>
 </dl>`;
 
 export function reportHtml(r: WeeklyReport): string {
+  return [...reportHtmlChunks(r)].join('');
+}
+
+/**
+ * The page in pieces, a ticket's breaches or an open obligation at a time, for a writer that
+ * streams it: a week of many tickets is never one string.
+ */
+export function* reportHtmlChunks(r: WeeklyReport): Generator<string> {
   const rules = Object.entries(r.byRule) as [string, Tally][];
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -184,10 +203,15 @@ ${tallyTable(Object.entries(r.bySeverity) as [string, Tally][])}
 ${groups('By team or queue', 'team', r.byQueue)}
 ${groups('By agent', 'agent', r.byAgent)}
 <h2>Breaches (${r.breaches.length})</h2>
-${r.breaches.length ? breachesByTicket(r) : '<p>None.</p>'}
+`;
+  if (r.breaches.length) yield* breachesByTicket(r);
+  else yield '<p>None.</p>';
+  yield `
 ${r.waivers || r.excused.length ? excusedSection(r) : ''}
 <h2>Open at the as-of (${r.open.length})</h2>
-${r.open.length ? `<table><thead><tr><th scope="col">Due</th><th scope="col">Ticket</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where it stands</th></tr></thead><tbody>${r.open.map((o) => `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Severity', esc(o.severity ?? '–'))}${cell('Rule', esc(o.rule))}${cell('Where it stands', esc(o.explanation))}</tr>`).join('')}</tbody></table>` : '<p>None.</p>'}
+`;
+  yield* openAtAsOf(r);
+  yield `
 <h2>Population</h2>
 <p>P0/P1 tickets opened in the week, and incidents raised in it: ${esc(populationSummary(r.population))}.</p>
 ${r.population.withoutIncident.length ? `<p>P0/P1 tickets no incident names (${r.population.withoutIncident.length}): ${r.population.withoutIncident.map((t) => ticketLink(r, t)).join(', ')}</p>` : ''}
