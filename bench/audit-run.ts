@@ -31,14 +31,6 @@ const sample = () => {
   filePeakKb = Math.max(filePeakKb, Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0));
 };
 const sampling = setInterval(sample, 100);
-if (process.env.TRACE_MEM)
-  setInterval(
-    () =>
-      process.stderr.write(
-        `${((performance.now() - started) / 1000).toFixed(0)}s anon ${(anonPeakKb / 1024).toFixed(0)} heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)}/${(process.memoryUsage().heapTotal / 2 ** 20).toFixed(0)}\n`,
-      ),
-    1000,
-  ).unref();
 const started = performance.now();
 let events = 0;
 if (mode === 'bare') {

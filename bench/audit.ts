@@ -12,6 +12,8 @@ const AS_OF = '2026-03-16T00:00:00Z';
 interface Run {
   ms: number;
   maxRssMb: number;
+  anonPeakMb?: number;
+  filePeakMb?: number;
   breaches?: number;
 }
 

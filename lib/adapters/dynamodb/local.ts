@@ -106,7 +106,6 @@ async function startOnThread(options: object): Promise<LocalDynamo> {
   const worker = new Worker(new URL('./dynalite-thread.mjs', import.meta.url), {
     workerData: { options, requests: port2 },
     transferList: [port2],
-    resourceLimits: { maxOldGenerationSizeMb: Number(process.env.DYN_OLD ?? 4096) },
   });
   const reply = await new Promise<{ port?: number; error?: string }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -170,8 +169,8 @@ interface PartitionsAnswer {
  */
 export class ThreadHandler {
   private next = 0;
-  // biome-ignore lint/suspicious/noExplicitAny: an HTTP response or a bulk read's items, by the request's kind
-  private readonly waiting = new Map<number, { resolve(r: any): void; reject(e: Error): void }>();
+  /** What waits for an answer: an HTTP response, or a bulk read's items (by the request's kind). */
+  private readonly waiting = new Map<number, { resolve(r: unknown): void; reject(e: Error): void }>();
   private reason?: Error;
 
   constructor(private readonly port: MessagePort) {
