@@ -17,6 +17,19 @@ const event = (ticketId: string, over: Partial<Record<string, unknown>> = {}): C
 
 const ids = (events: CanonicalEvent[]) => events.map((e) => e.id).sort();
 
+/** A P1 ticket's missed Incident Report Form, recorded. */
+const formBreach = (ticketId: string): Notice => ({
+  ticketId,
+  rule: 'incident-form',
+  dueAt: Date.parse('2026-03-02T10:05:00Z'),
+  kind: 'breach',
+  state: 'recorded',
+  severity: 'P1',
+  clientTier: 'enterprise',
+  explanation: 'no Incident Report Form filed by the 10:05 deadline',
+  recordedAt: 1,
+});
+
 /** `ledger`: the store keeps the hash chains (lib/ledger.ts); the in-memory fake does not. */
 export function storeContract(name: string, make: () => Promise<Store>, { ledger = true } = {}): void {
   describe(`Store contract: ${name}`, () => {
@@ -147,17 +160,7 @@ export function storeContract(name: string, make: () => Promise<Store>, { ledger
 
     it('records a breach once and moves it through its states, with leases', async () => {
       const store = await make();
-      const n: Notice = {
-        ticketId: 'T-10',
-        rule: 'incident-form',
-        dueAt: Date.parse('2026-03-02T10:05:00Z'),
-        kind: 'breach',
-        state: 'recorded',
-        severity: 'P1',
-        clientTier: 'enterprise',
-        explanation: 'no Incident Report Form filed by the 10:05 deadline',
-        recordedAt: 1,
-      };
+      const n = formBreach('T-10');
       expect(await store.record(n)).toBe(true);
       expect(await store.record({ ...n, explanation: 'again' })).toBe(false);
       expect(await store.notices('T-10')).toEqual([n]);
@@ -219,17 +222,7 @@ export function storeContract(name: string, make: () => Promise<Store>, { ledger
         [{ ticketId: 'M-3', rule: 'client-update', kind: 'deadline', dueAt: 1_000, fireAt: 2_000 }],
         [],
       );
-      await store.record({
-        ticketId: 'M-4',
-        rule: 'incident-form',
-        dueAt: Date.parse('2026-03-02T10:05:00Z'),
-        kind: 'breach',
-        state: 'recorded',
-        severity: 'P1',
-        clientTier: 'enterprise',
-        explanation: 'no Incident Report Form filed by the 10:05 deadline',
-        recordedAt: 1,
-      });
+      await store.record(formBreach('M-4'));
       const wanted = [...asked, 'M-nothing'];
       const seen = new Map<string, Awaited<ReturnType<Store['ticket']>>>();
       for await (const { ticketId, ...t } of store.tickets(wanted)) {
