@@ -8,7 +8,7 @@ import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly
 import type { Store } from '../lib/ports';
 import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtmlChunks } from '../lib/report/html';
-import { reportCsvChunks, reportJson, reportMarkdown } from '../lib/report/render';
+import { reportCsvChunks, reportJson, reportMarkdownChunks } from '../lib/report/render';
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
 import { loadPolicyFile, loadWaiversFile } from './config';
@@ -63,7 +63,7 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
         ? reportCsvChunks(report, policy)
         : opts.format === 'html'
           ? reportHtmlChunks(report)
-          : [reportMarkdown(report)];
+          : reportMarkdownChunks(report);
   const file = opts.out ? join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`) : undefined;
   if (file) await mkdir(opts.out as string, { recursive: true });
   const to = file ? createWriteStream(file) : out;

@@ -146,6 +146,12 @@ const breachGroup = (g: BreachGroup) =>
   )}`;
 
 export function reportMarkdown(r: WeeklyReport): string {
+  return [...reportMarkdownChunks(r)].join('');
+}
+
+/** The Markdown report in pieces, a ticket's breaches at a time, for a writer that streams it. */
+export function* reportMarkdownChunks(r: WeeklyReport): Generator<string> {
+  const lines = (of: readonly string[]) => of.map((line) => `${line}\n`).join('');
   const head = ['', ...TALLY_COLUMNS];
   const groups = (title: string, of: readonly Group[]) =>
     of.length
@@ -159,7 +165,7 @@ export function reportMarkdown(r: WeeklyReport): string {
           '',
         ]
       : [];
-  return [
+  yield lines([
     `# ${r.policy.id} compliance, week ${r.week.id}`,
     '',
     `${iso(r.week.start).slice(0, 10)} to ${iso(r.week.end - 1).slice(0, 10)} (${r.policy.timeZone}) · data as of ${iso(r.asOf)} · ${counted(r.tickets, 'ticket')} · ` +
@@ -191,7 +197,10 @@ export function reportMarkdown(r: WeeklyReport): string {
     '',
     '## Breaches',
     '',
-    ...(r.breachGroups.length ? r.breachGroups.flatMap((g) => [breachGroup(g), '']) : ['None.', '']),
+  ]);
+  if (r.breachGroups.length) for (const g of r.breachGroups) yield lines([breachGroup(g), '']);
+  else yield lines(['None.', '']);
+  const tail = [
     ...(r.waivers || r.excused.length
       ? [
           `## Excused by waivers (${r.excused.length}; not counted as breaches)`,
@@ -242,6 +251,6 @@ export function reportMarkdown(r: WeeklyReport): string {
     populationSummary(r.population),
     '',
     ...populationGaps(r.population).map((g) => `- ${g}`),
-    '',
-  ].join('\n');
+  ];
+  yield lines(tail);
 }
