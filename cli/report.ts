@@ -50,6 +50,8 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
     // the register given, else the store's own; the store's ledger roots of the week's days
     const waivers = register ?? (await store?.waivers());
     return weeklyReport(tickets, policy, week, {
+      // every obligation is a row of the CSV; the other formats list the breaches only
+      rows: opts.format === 'csv',
       ...(asOf !== undefined ? { asOf } : {}),
       ...(waivers ? { waivers } : {}),
       ...(store ? { roots: (days: readonly string[]) => store.dayRoots(days) } : {}),

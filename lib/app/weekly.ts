@@ -54,6 +54,8 @@ export interface ReportOptions {
   readonly now?: number;
   /** The register of waivers: the breaches it covers (as of the as-of time) are excused, counted apart. */
   readonly waivers?: readonly WaiverRecord[];
+  /** Keep every obligation due in the week, the CSV's rows (default true; see `AggregateOptions.rows`). */
+  readonly rows?: boolean;
   /** The ledger's day roots (lib/ledger.ts), from a store that keeps them: the report carries its days'. */
   readonly roots?: (days: readonly string[]) => Promise<{ day: string; root: string; seals: number }[]>;
 }
@@ -67,7 +69,7 @@ export async function weeklyReport(
   const asOf = reportAsOf(week, opts.now ?? Date.now(), opts.asOf);
   const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
   const from = earliestClockStart(policy, periodStart);
-  const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS });
+  const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS, rows: opts.rows ?? true });
   const book = waiverBook(opts.waivers, asOf);
   await source.eachTicket(from, week.end, (t) =>
     report.add(

@@ -162,7 +162,10 @@ export interface WeeklyReport {
     readonly breached: number;
     readonly compliance: number | null;
   }[];
-  /** Every judged obligation due in the week (the CSV). */
+  /**
+   * Every judged obligation due in the week (the CSV's rows), when the report was made with
+   * `rows` (the default); else only the breached and the excused ones.
+   */
   readonly obligations: readonly Obligation[];
   /** Obligations still open at the as-of time (their clocks started in or before the week), soonest due first. */
   readonly open: readonly ReportItem[];
@@ -184,6 +187,12 @@ export interface AggregateOptions {
   readonly trendWeeks?: number;
   /** Breaches alerted live and later retracted (the store's notices); counted apart, never as breaches. */
   readonly retractions?: readonly NoticeKey[];
+  /**
+   * Keep every judged obligation due in the week, the CSV's rows (default true). Without, only
+   * the breached and the excused are kept: what the other formats list (a week of 200,000 tickets
+   * has some 650,000 obligations, about a third of the report's memory).
+   */
+  readonly rows?: boolean;
 }
 
 const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached' || o.status === 'excused';
@@ -292,13 +301,15 @@ export class WeekAggregator {
   private readonly byAgent = new GroupBuilder((o) => o.agent, NO_AGENT);
   private readonly asOf: number;
   private readonly population: PopulationCount;
+  private readonly rows: boolean;
 
   constructor(
     private readonly policy: Policy,
     private readonly week: Week,
-    { asOf, trendWeeks = TREND_WEEKS }: Omit<AggregateOptions, 'retractions'>,
+    { asOf, trendWeeks = TREND_WEEKS, rows = true }: Omit<AggregateOptions, 'retractions'>,
   ) {
     this.asOf = asOf;
+    this.rows = rows;
     this.population = new PopulationCount(week);
     this.weeks = [...previousWeeks(week, trendWeeks, policy.calendar.timeZone), week];
     this.trend = this.weeks.map(() => ({ met: 0, breached: 0 }));
@@ -330,7 +341,7 @@ export class WeekAggregator {
         (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
       if (w !== this.weeks.length - 1) continue;
       inWeek = true;
-      this.obligations.push(o);
+      if (this.rows || o.status !== 'met') this.obligations.push(o);
       const retracted = o.status === 'met' && this.retractedKeys.size > 0 && this.retractedKeys.has(breachKey(o));
       this.total.add(o, retracted);
       this.byRule.get(o.rule)?.add(o, retracted);

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadWaiversFile } from '../../../cli/config';
 import { weeklyReport } from '../../../lib/app/weekly';
 import { DEFAULT_POLICY } from '../../../lib/policy/schema';
 import { isoWeek } from '../../../lib/report/aggregate';
+import { reportHtml } from '../../../lib/report/html';
 import { reportJson, reportMarkdown } from '../../../lib/report/render';
 import { exampleShard } from '../../support/example';
 
@@ -24,5 +27,21 @@ describe('the Markdown report', () => {
     const json = reportJson(report) as { breaches: unknown[]; breachesByTicket: { rows: { count: number }[] }[] };
     expect(json.breaches).toHaveLength(report.breaches.length);
     expect(json.breachesByTicket.flatMap((g) => g.rows).reduce((n, r) => n + r.count, 0)).toBe(report.breaches.length);
+  });
+});
+
+describe('a report made without the CSV rows', () => {
+  it('keeps only the breached and the excused obligations, and every other format is the same', async () => {
+    const week = isoWeek('2026-W10', 'UTC');
+    const waivers = await loadWaiversFile(join(import.meta.dirname, '../../../examples/waivers.yaml'));
+    const opts = { asOf: week.end, ...(waivers ? { waivers } : {}) };
+    const full = await weeklyReport(exampleShard(), DEFAULT_POLICY, week, opts);
+    const lean = await weeklyReport(exampleShard(), DEFAULT_POLICY, week, { ...opts, rows: false });
+    expect(full.obligations.some((o) => o.status === 'met')).toBe(true);
+    expect(full.obligations.some((o) => o.status === 'excused')).toBe(true);
+    expect(lean.obligations).toEqual(full.obligations.filter((o) => o.status !== 'met'));
+    expect(reportHtml(lean)).toBe(reportHtml(full));
+    expect(reportMarkdown(lean)).toBe(reportMarkdown(full));
+    expect(reportJson(lean)).toEqual(reportJson(full));
   });
 });
