@@ -77,6 +77,7 @@ import type {
   TicketRecords,
   Timer,
 } from '../../ports';
+import { timerKey } from '../../ports';
 import type { SourceId } from '../../sources/types';
 import { utcDay, utcDays } from '../../utc-day';
 import { readAhead } from '../../window';
@@ -505,26 +506,34 @@ export class DynamoStore implements Store, Cursors {
     return (await this.partition(`T#${ticketId}`, 'TM#')).map(toTimer);
   }
 
+  /**
+   * The armed timers first, then the deletes of the disarmed: a process that dies between the two
+   * leaves a timer too many (its firing finds nothing to do), never a ticket with none (a claim's
+   * lease timer lost with its deadline timer deleted left a breach unalerted until some later
+   * change). A timer that moved is one put: its item's key does not hold its fire time.
+   */
   async saveTimers(armed: readonly Timer[], disarmed: readonly Timer[]): Promise<void> {
     // group-committed with other tickets' timers and archived requests: unconditional anyway
-    const writes: WriteRequest[] = [
-      ...disarmed.map((t) => ({ DeleteRequest: { Key: timerItemKey(t) } })),
-      ...armed.map((t) => ({
-        PutRequest: {
-          Item: {
-            ...timerItemKey(t),
-            gsi1pk: { S: 'TIMERS' },
-            gsi1sk: { S: `${iso(t.fireAt)}#${t.ticketId}#${t.kind}#${t.rule}#${t.dueAt}` },
-            ticketId: { S: t.ticketId },
-            rule: { S: t.rule },
-            kind: { S: t.kind },
-            dueAt: { N: String(t.dueAt) },
-            fireAt: { N: String(t.fireAt) },
-          },
+    const puts: WriteRequest[] = armed.map((t) => ({
+      PutRequest: {
+        Item: {
+          ...timerItemKey(t),
+          gsi1pk: { S: 'TIMERS' },
+          gsi1sk: { S: `${iso(t.fireAt)}#${t.ticketId}#${t.kind}#${t.rule}#${t.dueAt}` },
+          ticketId: { S: t.ticketId },
+          rule: { S: t.rule },
+          kind: { S: t.kind },
+          dueAt: { N: String(t.dueAt) },
+          fireAt: { N: String(t.fireAt) },
         },
-      })),
-    ];
-    await Promise.all(writes.map((w) => this.enqueue('background', w)));
+      },
+    }));
+    await Promise.all(puts.map((w) => this.enqueue('background', w)));
+    const put = new Set(armed.map((t) => timerKey(t)));
+    const deletes = disarmed
+      .filter((t) => !put.has(timerKey(t)))
+      .map((t): WriteRequest => ({ DeleteRequest: { Key: timerItemKey(t) } }));
+    await Promise.all(deletes.map((w) => this.enqueue('background', w)));
   }
 
   async ticketsActive(from: number, to: number): Promise<string[]> {
