@@ -80,8 +80,6 @@ export interface Accepted {
 
 export const isSource = (name: string): name is SourceName => (SOURCE_NAMES as readonly string[]).includes(name);
 
-let counter = 0;
-/** Sortable by receipt time, unique within and across processes. */
 /**
  * A request's signature checked against the secrets named `key` (a source's, or `waivers`),
  * read once more before refusing it: a secret rotated (or revoked) since the last read.
@@ -103,6 +101,8 @@ export async function verifySignature(
   return !verdict.ok && deps.secretSource ? verify(await deps.secretSource.reread()) : verdict;
 }
 
+let counter = 0;
+/** Sortable by receipt time, unique within and across processes. */
 export function requestId(now: number): string {
   counter = (counter + 1) % 1_000_000;
   return `${now.toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -17,7 +17,7 @@ const requests = workerData.requests;
 requests.on('message', ({ id, method, path, headers, body, partitions }) => {
   if (partitions) {
     // a bulk read of partitions (local.ts, ThreadHandler.readPartitions): the items' JSON, as stored
-    readPartitions(partitions.table, partitions.pks).then(
+    readPartitions(partitions).then(
       (items) => requests.postMessage({ id, items }),
       (err) => requests.postMessage({ id, error: String(err?.stack ?? err) }),
     );

@@ -4,7 +4,7 @@ export const abstractLevel: Record<string, { prototype: { close(): Promise<void>
 export function partitionKey(table: string, pk: string): string;
 export function startEngine(options: object): {
   server: ReturnType<typeof dynalite>;
-  /** For each partition key, the JSON of its items in sort-key order, as dynalite stores them. */
-  readPartitions(table: string, pks: readonly string[]): Promise<string[][]>;
+  /** For each partition (its `partitionKey`, ascending), the JSON of its items in sort-key order, as stored. */
+  readPartitions(starts: readonly string[]): Promise<string[][]>;
 };
 export default dynalite;

@@ -11,9 +11,9 @@
 // Partitions: a Query costs dynalite about 0.5 ms of CPU whatever it returns (its validation, a
 // table lookup, a stream per iterator, the JSON and CRC of its answer) and the SDK as much again,
 // so a report that reads 200,000 tickets one Query each spent most of its time there.
-// `readPartitions` reads many partitions' items in one pass of one LevelDB iterator, in the key
-// order dynalite stores them in (`db.createKey`: the hash prefix, then the partition key, then the
-// sort key), and hands back each item's stored JSON unchanged: the same items a Query returns
+// `readPartitions` reads many partitions' items in one pass of one LevelDB iterator, given where
+// each starts (`partitionKey`) in the order dynalite stores them (`db.createKey`: the hash prefix,
+// then the partition key, then the sort key), and hands back each item's stored JSON unchanged: the same items a Query returns
 // without a projection. test/lib/adapters/partitions.test.ts holds it to what Query answers.
 import { createRequire } from 'node:module';
 import dynalite from 'dynalite';
@@ -45,8 +45,9 @@ export function partitionKey(table, pk) {
 }
 
 /**
- * dynalite's server on `options`, with `readPartitions(table, pks)` over the same store: for
- * each partition key (a string), the JSON of its items in sort-key order, as stored.
+ * dynalite's server on `options`, with `readPartitions(starts)` over the same store: for each
+ * partition (its `partitionKey`, in ascending order), the JSON of its items in sort-key order,
+ * as stored.
  */
 export function startEngine(options) {
   let store;
@@ -61,21 +62,17 @@ export function startEngine(options) {
   } finally {
     db.create = create;
   }
-  return { server, readPartitions: (table, pks) => readPartitions(store.db, table, pks) };
+  return { server, readPartitions: (starts) => readPartitions(store.db, starts) };
 }
 
 /** Entries read at a time: a partition of a few dozen items is one read, a gap between two a seek. */
 const BATCH = 128;
 
-async function readPartitions(level, table, pks) {
-  const out = pks.map(() => []);
-  if (pks.length === 0) return out;
-  const starts = pks.map((pk) => partitionKey(table, pk));
-  const order = starts.map((_, i) => i).sort((a, b) => (starts[a] < starts[b] ? -1 : starts[a] > starts[b] ? 1 : 0));
+async function readPartitions(level, starts) {
+  const out = starts.map(() => []);
+  if (starts.length === 0) return out;
   // a sort key's encoding is hex: every key of a partition lies below its start followed by '~'
-  const first = starts[order[0]];
-  const last = `${starts[order[order.length - 1]]}~`;
-  const it = level.iterator({ gte: first, lt: last, valueEncoding: 'utf8' });
+  const it = level.iterator({ gte: starts[0], lt: `${starts[starts.length - 1]}~`, valueEncoding: 'utf8' });
   try {
     let entries = [];
     let at = 0;
@@ -86,8 +83,7 @@ async function readPartitions(level, table, pks) {
       ended = entries.length === 0;
     };
     await fill();
-    for (const k of order) {
-      const start = starts[k];
+    for (const [k, start] of starts.entries()) {
       const end = `${start}~`;
       // past the partitions not asked for; a seek when they are more than the entries at hand
       while (!ended) {

@@ -80,19 +80,19 @@ const CHUNKS_IN_FLIGHT = 2;
  * The engine's bulk read as the store takes it: the partitions in the engine's key order (so that
  * one chunk follows the last on disk), a chunk at a time, the next one read while this one is used.
  */
-function partitionReader(read: (table: string, pks: readonly string[]) => Promise<string[][]>): PartitionReader {
+function partitionReader(read: (starts: readonly string[]) => Promise<string[][]>): PartitionReader {
   return async function* (table, pks) {
-    const keyed = pks.map((pk) => ({ pk, key: partitionKey(table, pk) }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const chunks: string[][] = [];
-    for (let i = 0; i < keyed.length; i += CHUNK) chunks.push(keyed.slice(i, i + CHUNK).map((k) => k.pk));
+    const keyed = pks.map((pk) => ({ pk, start: partitionKey(table, pk) }));
+    keyed.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const chunks: (typeof keyed)[] = [];
+    for (let i = 0; i < keyed.length; i += CHUNK) chunks.push(keyed.slice(i, i + CHUNK));
     // parsed one partition at a time, as it is used: a chunk's items never live at once as objects
     for await (const { chunk, items } of readAhead(chunks, CHUNKS_IN_FLIGHT, async (chunk) => ({
       chunk,
-      items: await read(table, chunk),
+      items: await read(chunk.map((k) => k.start)),
     })))
-      for (let j = 0; j < chunk.length; j++)
-        yield { pk: chunk[j] as string, items: (items[j] ?? []).map((json) => JSON.parse(json) as Item) };
+      for (const [j, { pk }] of chunk.entries())
+        yield { pk, items: (items[j] ?? []).map((json) => JSON.parse(json) as Item) };
   };
 }
 
@@ -128,7 +128,7 @@ async function startOnThread(options: object): Promise<LocalDynamo> {
     endpoint: `http://127.0.0.1:${reply.port}`,
     requestHandler,
     failed,
-    partitions: partitionReader((table, pks) => requestHandler.readPartitions(table, pks)),
+    partitions: partitionReader((starts) => requestHandler.readPartitions(starts)),
     close: async () => {
       if (closing || requestHandler.stopped) return;
       closing = true;
@@ -188,23 +188,24 @@ export class ThreadHandler {
   }
 
   handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
-    if (this.reason) return Promise.reject(this.reason);
-    return new Promise((resolve, reject) => {
-      const id = this.next++;
-      this.waiting.set(id, { resolve, reject });
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
-      const message: ThreadRequest = { id, method: request.method, path: request.path, headers, body: request.body };
-      this.port.postMessage(message);
-    });
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return this.post(
+      (id): ThreadRequest => ({ id, method: request.method, path: request.path, headers, body: request.body }),
+    );
   }
 
   /** The engine thread's bulk read (dynalite.mjs, `readPartitions`), posted like a request. */
-  readPartitions(table: string, pks: readonly string[]): Promise<string[][]> {
+  readPartitions(starts: readonly string[]): Promise<string[][]> {
+    return this.post((id) => ({ id, partitions: starts }));
+  }
+
+  /** Posts the message made with the next id; settles with its answer. */
+  private post<T>(message: (id: number) => object): Promise<T> {
     if (this.reason) return Promise.reject(this.reason);
     return new Promise((resolve, reject) => {
       const id = this.next++;
-      this.waiting.set(id, { resolve, reject });
-      this.port.postMessage({ id, partitions: { table, pks } });
+      this.waiting.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.port.postMessage(message(id));
     });
   }
 

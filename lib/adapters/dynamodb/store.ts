@@ -62,22 +62,22 @@ import {
   type SealedRecord,
 } from '../../ledger';
 import type { RuleId } from '../../policy/schema';
-import type {
-  AppendOutcome,
-  ArchivedRequest,
-  Cursors,
-  Notice,
-  NoticeKey,
-  NoticeState,
-  RawOutcome,
-  RawRequest,
-  Receipt,
-  Store,
-  StoredTicket,
-  TicketRecords,
-  Timer,
+import {
+  type AppendOutcome,
+  type ArchivedRequest,
+  type Cursors,
+  type Notice,
+  type NoticeKey,
+  type NoticeState,
+  type RawOutcome,
+  type RawRequest,
+  type Receipt,
+  type Store,
+  type StoredTicket,
+  type TicketRecords,
+  type Timer,
+  timerKey,
 } from '../../ports';
-import { timerKey } from '../../ports';
 import type { SourceId } from '../../sources/types';
 import { utcDay, utcDays } from '../../utc-day';
 import { readAhead } from '../../window';
