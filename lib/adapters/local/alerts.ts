@@ -74,8 +74,16 @@ export class LocalAlerts implements Alerts {
     }
     if (this.opts.file && !done.has('file')) {
       const inFile = await this.alertIdsInFile();
-      if (!inFile.has(alert.alertId)) await appendFile(this.opts.file, `${JSON.stringify(alert)}\n`);
-      inFile.add(alert.alertId);
+      // taken before the append, so that two publishes of one alert at once write one line
+      if (!inFile.has(alert.alertId)) {
+        inFile.add(alert.alertId);
+        try {
+          await appendFile(this.opts.file, `${JSON.stringify(alert)}\n`);
+        } catch (err) {
+          inFile.delete(alert.alertId);
+          throw err;
+        }
+      }
       done.add('file');
     }
     if (this.opts.webhookUrl && !done.has('webhook')) {

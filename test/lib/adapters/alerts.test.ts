@@ -129,6 +129,17 @@ describe('local alerts', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('writes one line for two publishes of one alert at once', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ea-alerts-')), 'alerts.jsonl');
+    const alerts = new LocalAlerts({ file, write: () => {} });
+    await Promise.all([alerts.publish(alert), alerts.publish(alert), alerts.publish({ ...alert, alertId: 'other' })]);
+    const ids = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as Alert).alertId);
+    expect(ids.sort()).toEqual([alert.alertId, 'other']);
+  });
+
   it('times the webhook out, backs off exponentially with jitter, and dead-letters after the last attempt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-alerts-'));
     const file = join(dir, 'alerts.jsonl');
