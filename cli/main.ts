@@ -141,7 +141,7 @@ Stop it with Ctrl-C.`,
   cli
     .command('report')
     .description(
-      "One ISO week's compliance report (per rule and severity, near misses, trend, breaches) from an export.",
+      "One ISO week's compliance report (per rule and severity, near misses, trend, breaches) from an export or the embedded store.",
     )
     .requiredOption('--week <week>', 'the ISO week, e.g. 2026-W10, in the policy time zone')
     .option('--events <file>', 'an export (JSON Lines of canonical events, or - for standard input)')

@@ -21,8 +21,10 @@ import dynalite from 'dynalite';
 const from = (module, parent) => createRequire(parent).resolve(module);
 const dynaliteMain = from('dynalite', import.meta.url);
 const level = from('level', dynaliteMain);
-/** The abstract-level module dynalite's LevelDB is built on (exported for its test). */
-export const abstractLevel = createRequire(from('classic-level', level))('abstract-level');
+/** The classic-level module dynalite's LevelDB is, and the abstract-level it is built on (exported for their tests). */
+const classic = from('classic-level', level);
+export const classicLevel = createRequire(level)('classic-level');
+export const abstractLevel = createRequire(classic)('abstract-level');
 for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
   const proto = abstractLevel[name]?.prototype;
   if (proto && !proto.return) {
@@ -45,15 +47,19 @@ export function partitionKey(table, pk) {
 }
 
 /**
- * dynalite's server on `options`, with `readPartitions(starts)` over the same store: for each
- * partition (its `partitionKey`, in ascending order), the JSON of its items in sort-key order,
- * as stored.
+ * dynalite's server on `options` (and LevelDB's `maxOpenFiles`), with `readPartitions(starts)`
+ * over the same store: for each partition (its `partitionKey`, in ascending order), the JSON of
+ * its items in sort-key order, as stored.
  */
-export function startEngine(options) {
+export function startEngine({ maxOpenFiles, ...options }) {
   let store;
   const create = db.create;
   db.create = (o) => {
     store = create(o);
+    // dynalite opens its LevelDB with the defaults; the table cache is one of them (see local.ts)
+    const level = store.db;
+    const open = level._open;
+    if (maxOpenFiles !== undefined) level._open = (opts) => open.call(level, { ...opts, maxOpenFiles });
     return store;
   };
   let server;

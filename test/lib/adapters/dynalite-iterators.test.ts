@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { abstractLevel } from '../../../lib/adapters/dynamodb/dynalite.mjs';
+import { abstractLevel, classicLevel } from '../../../lib/adapters/dynamodb/dynalite.mjs';
 import { dynamoClient, startDynalite } from '../../../lib/adapters/dynamodb/local';
 import { DynamoStore, ensureTable } from '../../../lib/adapters/dynamodb/store';
 import { createdEvent as created } from '../../support/canonical';
@@ -34,5 +34,22 @@ describe('the embedded engine on a data folder', () => {
       proto.close = close;
       await engine.close();
     }
+  });
+
+  it('keeps a bounded number of LevelDB tables open (each open table is mapped into memory)', async () => {
+    const proto = classicLevel.ClassicLevel.prototype;
+    const open = proto._open;
+    const opened: { maxOpenFiles?: number }[] = [];
+    proto._open = function (this: unknown, options: object) {
+      opened.push(options);
+      return open.call(this, options);
+    };
+    try {
+      const engine = await startDynalite({ path: join(dir, 'tables') });
+      await engine.close();
+    } finally {
+      proto._open = open;
+    }
+    expect(opened.map((o) => o.maxOpenFiles)).toEqual([64]);
   });
 });
