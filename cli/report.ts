@@ -8,7 +8,7 @@ import { storeTickets, type TicketSource, weeklyReport } from '../lib/app/weekly
 import type { Store } from '../lib/ports';
 import { isoWeek, type Week } from '../lib/report/aggregate';
 import { reportHtmlChunks } from '../lib/report/html';
-import { reportCsvChunks, reportJson, reportMarkdownChunks } from '../lib/report/render';
+import { reportCsvChunks, reportJsonChunks, reportMarkdownChunks } from '../lib/report/render';
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
 import { loadPolicyFile, loadWaiversFile } from './config';
@@ -60,7 +60,7 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   if (typeof report === 'number') return report;
   const chunks: Iterable<string> =
     opts.format === 'json'
-      ? [`${JSON.stringify(reportJson(report), null, 2)}\n`]
+      ? reportJsonChunks(report)
       : opts.format === 'csv'
         ? reportCsvChunks(report, policy)
         : opts.format === 'html'

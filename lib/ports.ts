@@ -198,8 +198,11 @@ export interface Alerts {
 
 /** Where weekly reports go: a folder on one machine, S3 in AWS. */
 export interface ReportSink {
-  /** Stores one file of a report; returns a link a manager can open. */
-  put(name: string, contentType: string, body: string): Promise<string>;
+  /**
+   * Stores one file of a report, its text given in pieces as they are made (a week's CSV can
+   * be larger than a string may be); returns a link a manager can open.
+   */
+  put(name: string, contentType: string, body: Iterable<string>): Promise<string>;
 }
 
 /**

@@ -20,8 +20,8 @@ import {
   WeekAggregator,
   type WeeklyReport,
 } from '../report/aggregate';
-import { reportHtml } from '../report/html';
-import { reportCsv, reportJson } from '../report/render';
+import { reportHtmlChunks } from '../report/html';
+import { reportCsvChunks, reportJsonChunks } from '../report/render';
 import { counted } from '../text/plural';
 import { utcDays } from '../utc-day';
 import { compact } from './tickets';
@@ -120,10 +120,10 @@ export async function deliverWeeklyReport(
     roots: (days) => store.dayRoots(days),
   });
   const base = `${policy.id}-${week.id}`;
-  // one file's text at a time: each is made, stored and let go before the next
-  const html = await sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtml(report));
-  const csv = await sink.put(`${base}.csv`, 'text/csv; charset=utf-8', reportCsv(report, policy));
-  const json = await sink.put(`${base}.json`, 'application/json', `${JSON.stringify(reportJson(report), null, 2)}\n`);
+  // one file at a time, each written as it is made: never a whole file's text in memory
+  const html = await sink.put(`${base}.html`, 'text/html; charset=utf-8', reportHtmlChunks(report));
+  const csv = await sink.put(`${base}.csv`, 'text/csv; charset=utf-8', reportCsvChunks(report, policy));
+  const json = await sink.put(`${base}.json`, 'application/json', reportJsonChunks(report));
   const c = report.total.compliance;
   const summary =
     `${policy.id} compliance for ${week.id}: ${c === null ? 'nothing was due' : `${(100 * c).toFixed(1)}%`} ` +

@@ -5,6 +5,7 @@ import { explain } from '../engine/explain';
 import { populationGaps, populationSummary } from '../engine/population';
 import type { Policy } from '../policy/schema';
 import { duration } from '../text/duration';
+import { jsonChunks } from '../text/json';
 import { counted } from '../text/plural';
 import type { BreachGroup, Group, ReportItem, Tally, WeeklyReport } from './aggregate';
 
@@ -58,6 +59,12 @@ export function reportJson(r: WeeklyReport): object {
     retracted: r.retracted,
     population: r.population,
   };
+}
+
+/** The JSON document (`reportJson`) in pieces of text: a breach, an open obligation, a ticket's rows at a time. */
+export function* reportJsonChunks(r: WeeklyReport): Generator<string> {
+  yield* jsonChunks(reportJson(r));
+  yield '\n';
 }
 
 /** The CSV's rows at a time: never an array of every row, nor one string of them all. */

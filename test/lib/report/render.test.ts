@@ -5,7 +5,7 @@ import { weeklyReport } from '../../../lib/app/weekly';
 import { DEFAULT_POLICY } from '../../../lib/policy/schema';
 import { isoWeek } from '../../../lib/report/aggregate';
 import { reportHtml } from '../../../lib/report/html';
-import { reportJson, reportMarkdown } from '../../../lib/report/render';
+import { reportJson, reportJsonChunks, reportMarkdown } from '../../../lib/report/render';
 import { exampleShard } from '../../support/example';
 
 describe('the Markdown report', () => {
@@ -27,6 +27,21 @@ describe('the Markdown report', () => {
     const json = reportJson(report) as { breaches: unknown[]; breachesByTicket: { rows: { count: number }[] }[] };
     expect(json.breaches).toHaveLength(report.breaches.length);
     expect(json.breachesByTicket.flatMap((g) => g.rows).reduce((n, r) => n + r.count, 0)).toBe(report.breaches.length);
+  });
+});
+
+describe('the JSON report', () => {
+  it('is written in pieces, the same text as the document stringified whole', async () => {
+    const week = isoWeek('2026-W10', 'UTC');
+    const waivers = await loadWaiversFile(join(import.meta.dirname, '../../../examples/waivers.yaml'));
+    for (const asOf of [week.start + 3 * 86_400_000, week.end]) {
+      const report = await weeklyReport(exampleShard(), DEFAULT_POLICY, week, {
+        asOf,
+        ...(waivers ? { waivers } : {}),
+      });
+      expect(report.breaches.length).toBeGreaterThan(0);
+      expect([...reportJsonChunks(report)].join('')).toBe(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+    }
   });
 });
 
