@@ -39,7 +39,14 @@ export async function reportLikeLambda(folder: string, weekId: string): Promise<
     );
     const store = new DynamoStore({ client, table: TABLE });
     const week = isoWeek(weekId, DEFAULT_POLICY.calendar.timeZone);
-    const sink = { put: async (name: string) => `discarded:${name}` };
+    // each file made in full, as S3 would take it, and dropped
+    const sink = {
+      put: async (name: string, _type: string, body: Iterable<string>) => {
+        let length = 0;
+        for (const piece of body) length += piece.length;
+        return `discarded:${name}:${length}`;
+      },
+    };
     await deliverWeeklyReport(store, DEFAULT_POLICY, week, sink, week.end + 5 * 60_000);
     client.destroy();
   } finally {
