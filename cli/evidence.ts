@@ -39,7 +39,7 @@ export async function evidenceCommand(
   const now = Date.now();
   const week = opts.week ? isoWeekOrUsage(opts.week, policy.calendar.timeZone) : undefined;
   const asOf = opts.asOf ? parseAsOf(opts.asOf) : week ? Math.min(now, week.end) : now;
-  const local = await openLocalStore(opts.data, 'evidence');
+  const local = await openLocalStore(opts.data, 'evidence', { onePass: true });
   try {
     let tickets = opts.ticket ?? [];
     if (week) {

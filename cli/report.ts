@@ -91,7 +91,7 @@ async function withTickets<T>(
       return typeof shard === 'number' ? shard : use(shard);
     });
   }
-  const local = await openLocalStore(opts.data ?? '.data', 'report');
+  const local = await openLocalStore(opts.data ?? '.data', 'report', { onePass: true });
   try {
     return await use(storeTickets(local.store), local.store);
   } finally {

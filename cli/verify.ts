@@ -48,7 +48,7 @@ export async function verifyCommand(opts: VerifyOptions, out: NodeJS.WritableStr
       client.destroy();
     }
   } else {
-    const local = await openLocalStore(opts.data, 'verify');
+    const local = await openLocalStore(opts.data, 'verify', { onePass: true });
     try {
       summary = await verifyStore(local.store, published, onPage);
     } finally {
