@@ -1,4 +1,4 @@
-/** `escalation-auditor report`: one week's compliance report from an export. */
+/** `escalation-auditor report`: one week's compliance report from an export or the embedded store. */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { bucketsFor } from './load';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
 import { Shard } from './shard';
-import { withTempDir } from './spill';
+import { spilledLists, withTempDir } from './spill';
 
 const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
 
@@ -46,33 +46,37 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
   }
   const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
   const register = await loadWaiversFile(opts.waivers);
-  const report = await withTickets(opts, async (tickets, store) => {
-    // the register given, else the store's own; the store's ledger roots of the week's days
-    const waivers = register ?? (await store?.waivers());
-    return weeklyReport(tickets, policy, week, {
-      // every obligation is a row of the CSV; the other formats list the breaches only
-      rows: opts.format === 'csv',
-      ...(asOf !== undefined ? { asOf } : {}),
-      ...(waivers ? { waivers } : {}),
-      ...(store ? { roots: (days: readonly string[]) => store.dayRoots(days) } : {}),
+  // the temporary folder holds a large export's events by ticket and the report's long lists
+  return withTempDir(async (dir) => {
+    const report = await withTickets(opts, dir, async (tickets, store) => {
+      // the register given, else the store's own; the store's ledger roots of the week's days
+      const waivers = register ?? (await store?.waivers());
+      return weeklyReport(tickets, policy, week, {
+        // every obligation is a row of the CSV; the other formats list the breaches only
+        rows: opts.format === 'csv',
+        lists: spilledLists(dir),
+        ...(asOf !== undefined ? { asOf } : {}),
+        ...(waivers ? { waivers } : {}),
+        ...(store ? { roots: (days: readonly string[]) => store.dayRoots(days) } : {}),
+      });
     });
+    if (typeof report === 'number') return report;
+    const chunks: Iterable<string> =
+      opts.format === 'json'
+        ? reportJsonChunks(report)
+        : opts.format === 'csv'
+          ? reportCsvChunks(report, policy)
+          : opts.format === 'html'
+            ? reportHtmlChunks(report)
+            : reportMarkdownChunks(report);
+    const file = opts.out ? join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`) : undefined;
+    if (file) await mkdir(opts.out as string, { recursive: true });
+    const to = file ? createWriteStream(file) : out;
+    // chunk by chunk, waiting whenever the destination asks
+    await pipeline(Readable.from(chunks), to, { end: to !== out });
+    if (file) process.stderr.write(`wrote ${file}\n`);
+    return 0;
   });
-  if (typeof report === 'number') return report;
-  const chunks: Iterable<string> =
-    opts.format === 'json'
-      ? reportJsonChunks(report)
-      : opts.format === 'csv'
-        ? reportCsvChunks(report, policy)
-        : opts.format === 'html'
-          ? reportHtmlChunks(report)
-          : reportMarkdownChunks(report);
-  const file = opts.out ? join(opts.out, `${policy.id}-${week.id}.${EXTENSION[opts.format]}`) : undefined;
-  if (file) await mkdir(opts.out as string, { recursive: true });
-  const to = file ? createWriteStream(file) : out;
-  // chunk by chunk, waiting whenever the destination asks
-  await pipeline(Readable.from(chunks), to, { end: to !== out });
-  if (file) process.stderr.write(`wrote ${file}\n`);
-  return 0;
 }
 
 /**
@@ -81,15 +85,13 @@ export async function reportCommand(opts: ReportOptions, out: NodeJS.WritableStr
  */
 async function withTickets<T>(
   opts: ReportOptions,
+  dir: string,
   use: (tickets: TicketSource, store?: Pick<Store, 'waivers' | 'dayRoots'>) => Promise<T>,
 ): Promise<T | number> {
   if (opts.events) {
-    const events = opts.events;
     // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts)
-    return withTempDir(async (dir) => {
-      const shard = await readExport(events, dir, opts);
-      return typeof shard === 'number' ? shard : use(shard);
-    });
+    const shard = await readExport(opts.events, dir, opts);
+    return typeof shard === 'number' ? shard : use(shard);
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report', { onePass: true });
   try {

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import type { ListCollector, Lists } from '../lib/report/lists';
 
 /**
  * Runs `use` with a run's temporary folder, removed afterwards whatever happens (and on exit,
@@ -95,6 +96,34 @@ export class SortedSpill {
     this.buffer = [];
     return [...this.files.map((file) => ({ file })), ...(rest.length ? [{ records: rest }] : [])];
   }
+}
+
+/**
+ * The report's long lists (lib/report/lists.ts) kept as the audit keeps its output: in sorted
+ * chunks of JSON, written to `dir` past `LIMITS.chunkRecords` items, merged back in order each
+ * time a list is read.
+ */
+export function spilledLists(dir: string): Lists {
+  let made = 0;
+  return <T>(name: string): ListCollector<T> => {
+    const spill = new SortedSpill(() => dir, `list-${made++}-${name}`);
+    let length = 0;
+    return {
+      add(key, item) {
+        spill.add([key[0], key[1], key[2], JSON.stringify(item)]);
+        length++;
+      },
+      done() {
+        const chunks = spill.finish();
+        return {
+          length,
+          *[Symbol.iterator]() {
+            for (const [, , , text] of mergeChunks(chunks)) yield JSON.parse(text) as T;
+          },
+        };
+      },
+    };
+  };
 }
 
 /** The records of a chunk file, read in blocks (synchronously: the merge is one tight loop). */

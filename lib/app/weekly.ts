@@ -21,6 +21,7 @@ import {
   type WeeklyReport,
 } from '../report/aggregate';
 import { reportHtmlChunks } from '../report/html';
+import type { Lists } from '../report/lists';
 import { reportCsvChunks, reportJsonChunks } from '../report/render';
 import { counted } from '../text/plural';
 import { utcDays } from '../utc-day';
@@ -56,6 +57,8 @@ export interface ReportOptions {
   readonly waivers?: readonly WaiverRecord[];
   /** Keep every obligation due in the week, the CSV's rows (default true; see `AggregateOptions.rows`). */
   readonly rows?: boolean;
+  /** Where the report's long lists are kept (default: in memory; see `AggregateOptions.lists`). */
+  readonly lists?: Lists;
   /** The ledger's day roots (lib/ledger.ts), from a store that keeps them: the report carries its days'. */
   readonly roots?: (days: readonly string[]) => Promise<{ day: string; root: string; seals: number }[]>;
 }
@@ -69,7 +72,12 @@ export async function weeklyReport(
   const asOf = reportAsOf(week, opts.now ?? Date.now(), opts.asOf);
   const periodStart = previousWeeks(week, TREND_WEEKS, policy.calendar.timeZone)[0]?.start ?? week.start;
   const from = earliestClockStart(policy, periodStart);
-  const report = new WeekAggregator(policy, week, { asOf, trendWeeks: TREND_WEEKS, rows: opts.rows ?? true });
+  const report = new WeekAggregator(policy, week, {
+    asOf,
+    trendWeeks: TREND_WEEKS,
+    rows: opts.rows ?? true,
+    ...(opts.lists ? { lists: opts.lists } : {}),
+  });
   const book = waiverBook(opts.waivers, asOf);
   await source.eachTicket(from, week.end, (t) =>
     report.add(

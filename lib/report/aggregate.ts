@@ -15,6 +15,7 @@ import type { TicketEvent } from '../events/parse';
 import { SEVERITIES, type Severity } from '../events/schema';
 import { type Policy, type RuleId, versionList } from '../policy/schema';
 import type { NoticeKey } from '../ports';
+import { type ListCollector, type Lists, memoryLists, type OrderedList } from './lists';
 
 export interface Week {
   /** ISO week, e.g. 2026-W10. */
@@ -98,9 +99,8 @@ const item = (o: Obligation, policy: Policy): ReportItem => ({
   policyVersion: o.policyVersion,
   explanation: explainVersioned(o, policy),
 });
-/** Soonest due first, then by ticket; a ticket's own keep the engine's order (the sort is stable). */
-const byDueTicket = (a: Obligation, b: Obligation) =>
-  a.dueAt - b.dueAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
+/** An excused breach as the report lists it, with its waiver. */
+export type ExcusedItem = ReportItem & { readonly waiver: Excuse };
 
 /** One ticket's breaches as a reader sees them: consecutive missed windows as one row. */
 export interface BreachGroup {
@@ -140,11 +140,12 @@ export interface WeeklyReport {
   readonly byQueue: readonly Group[];
   /** Per agent (see Obligation.agent), when events name their actors; most breaches first. */
   readonly byAgent: readonly Group[];
-  readonly breaches: readonly ReportItem[];
+  /** The week's breaches, soonest due first. */
+  readonly breaches: OrderedList<ReportItem>;
   /** The breaches by ticket, most breaches first (what HTML and Markdown show). */
-  readonly breachGroups: readonly BreachGroup[];
+  readonly breachGroups: OrderedList<BreachGroup>;
   /** The week's breaches a waiver excuses, each with its waiver. */
-  readonly excused: readonly (ReportItem & { readonly waiver: Excuse })[];
+  readonly excused: OrderedList<ExcusedItem>;
   /**
    * The ledger's roots of the week's UTC days (lib/ledger.ts), from a store: what `verify --roots`
    * holds the store to later. Absent from an export's report.
@@ -163,12 +164,12 @@ export interface WeeklyReport {
     readonly compliance: number | null;
   }[];
   /**
-   * Every judged obligation due in the week (the CSV's rows), when the report was made with
-   * `rows` (the default); else only the breached and the excused ones.
+   * Every judged obligation due in the week (the CSV's rows), soonest due first, when the report
+   * was made with `rows` (the default); else none.
    */
-  readonly obligations: readonly Obligation[];
+  readonly obligations: OrderedList<Obligation>;
   /** Obligations still open at the as-of time (their clocks started in or before the week), soonest due first. */
-  readonly open: readonly ReportItem[];
+  readonly open: OrderedList<ReportItem>;
   /** The P0/P1 tickets opened in the week that no incident names, and the week's incidents naming no known ticket. */
   readonly population: Population;
 }
@@ -188,11 +189,12 @@ export interface AggregateOptions {
   /** Breaches alerted live and later retracted (the store's notices); counted apart, never as breaches. */
   readonly retractions?: readonly NoticeKey[];
   /**
-   * Keep every judged obligation due in the week, the CSV's rows (default true). Without, only
-   * the breached and the excused are kept: what the other formats list (a week of 200,000 tickets
-   * has some 650,000 obligations, about a third of the report's memory).
+   * Keep every judged obligation due in the week, the CSV's rows (default true); the other
+   * formats do not list them (a week of 200,000 tickets has some 650,000).
    */
   readonly rows?: boolean;
+  /** Where the long lists are kept (default: in memory; see lib/report/lists.ts). */
+  readonly lists?: Lists;
 }
 
 const judged = (o: Obligation) => o.status === 'met' || o.status === 'breached' || o.status === 'excused';
@@ -288,8 +290,13 @@ class GroupBuilder {
 export class WeekAggregator {
   private readonly weeks: readonly Week[];
   private readonly trend: { met: number; breached: number }[];
-  private readonly obligations: Obligation[] = [];
-  private readonly open: Obligation[] = [];
+  private readonly obligations: ListCollector<Obligation>;
+  private readonly breaches: ListCollector<ReportItem>;
+  private readonly breachGroups: ListCollector<BreachGroup>;
+  private readonly excused: ListCollector<ExcusedItem>;
+  private readonly open: ListCollector<ReportItem>;
+  /** Each listed item's place among those of one due time and ticket: the order they came in. */
+  private seq = 0;
   private readonly findings: Finding[] = [];
   private tickets = 0;
   private readonly retractedKeys = new Set<string>();
@@ -306,10 +313,15 @@ export class WeekAggregator {
   constructor(
     private readonly policy: Policy,
     private readonly week: Week,
-    { asOf, trendWeeks = TREND_WEEKS, rows = true }: Omit<AggregateOptions, 'retractions'>,
+    { asOf, trendWeeks = TREND_WEEKS, rows = true, lists = memoryLists }: Omit<AggregateOptions, 'retractions'>,
   ) {
     this.asOf = asOf;
     this.rows = rows;
+    this.obligations = lists('obligations');
+    this.breaches = lists('breaches');
+    this.breachGroups = lists('groups');
+    this.excused = lists('excused');
+    this.open = lists('open');
     this.population = new PopulationCount(week);
     this.weeks = [...previousWeeks(week, trendWeeks, policy.calendar.timeZone), week];
     this.trend = this.weeks.map(() => ({ met: 0, breached: 0 }));
@@ -328,9 +340,12 @@ export class WeekAggregator {
       this.retractedKeys.add(breachKey(n));
     }
     let inWeek = false;
+    const breached: Obligation[] = [];
     for (const o of audit.obligations) {
+      const key = [o.dueAt, o.ticketId, this.seq++] as const;
       if (o.status === 'pending') {
-        if (o.startAt < Math.min(this.asOf, this.week.end) && o.dueAt >= this.week.start) this.open.push(o);
+        if (o.startAt < Math.min(this.asOf, this.week.end) && o.dueAt >= this.week.start)
+          this.open.add(key, item(o, this.policy));
         continue;
       }
       // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
@@ -341,7 +356,11 @@ export class WeekAggregator {
         (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
       if (w !== this.weeks.length - 1) continue;
       inWeek = true;
-      if (this.rows || o.status !== 'met') this.obligations.push(o);
+      if (this.rows) this.obligations.add(key, o);
+      if (o.status === 'breached') {
+        this.breaches.add(key, item(o, this.policy));
+        breached.push(o);
+      } else if (o.status === 'excused') this.excused.add(key, { ...item(o, this.policy), waiver: o.excuse as Excuse });
       const retracted = o.status === 'met' && this.retractedKeys.size > 0 && this.retractedKeys.has(breachKey(o));
       this.total.add(o, retracted);
       this.byRule.get(o.rule)?.add(o, retracted);
@@ -359,13 +378,12 @@ export class WeekAggregator {
     if (!inWeek) return;
     this.tickets++;
     this.findings.push(...audit.findings);
+    if (breached.length > 0)
+      this.breachGroups.add([-breached.length, audit.ticketId, 0], breachGroup(audit.ticketId, breached, this.policy));
   }
 
   result(): WeeklyReport {
     const { policy, week, asOf } = this;
-    const obligations = this.obligations.sort(byDueTicket);
-    const breached = obligations.filter((o) => o.status === 'breached');
-    const excused = obligations.filter((o) => o.status === 'excused');
     const bySeverity: Partial<Record<Severity, Tally>> = {};
     for (const s of SEVERITIES) {
       const t = this.bySeverity.get(s);
@@ -387,9 +405,9 @@ export class WeekAggregator {
       bySeverity,
       byQueue: this.byQueue.result(),
       byAgent: this.byAgent.result(),
-      breaches: breached.map((o) => item(o, policy)),
-      breachGroups: groupBreaches(breached, policy),
-      excused: excused.map((o) => ({ ...item(o, policy), waiver: o.excuse as Excuse })),
+      breaches: this.breaches.done(),
+      breachGroups: this.breachGroups.done(),
+      excused: this.excused.done(),
       findings: this.findings.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)),
       retracted: this.retracted,
       trend: this.weeks.map((w, i) => {
@@ -401,43 +419,37 @@ export class WeekAggregator {
           compliance: met + breached ? met / (met + breached) : null,
         };
       }),
-      obligations,
-      open: this.open.sort(byDueTicket).map((o) => item(o, policy)),
+      obligations: this.obligations.done(),
+      open: this.open.done(),
       population: this.population.result(),
     };
   }
 }
 
-/** Breaches (in due order) by ticket, most first, then by ticket id; runs of missed windows as one row. */
-function groupBreaches(breached: readonly Obligation[], policy: Policy): BreachGroup[] {
-  const byTicket = new Map<string, Obligation[]>();
-  for (const b of breached) {
-    const list = byTicket.get(b.ticketId);
-    if (list) list.push(b);
-    else byTicket.set(b.ticketId, [b]);
-  }
-  return [...byTicket]
-    .sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0))
-    .map(([ticketId, of]) => ({
-      ticketId,
-      severity: of[0]?.severity,
-      breaches: of.length,
-      rows: breachRows(of).map((row) =>
-        row.run
-          ? {
-              dueAt: row.run.firstDueAt,
-              rule: row.run.rule,
-              count: row.run.count,
-              explanation: explainRun(row.run, policy),
-            }
-          : {
-              dueAt: row.breach.dueAt,
-              rule: row.breach.rule,
-              count: 1,
-              explanation: explainVersioned(row.breach, policy),
-            },
-      ),
-    }));
+/** One ticket's breaches in the week (in the engine's order), due order, runs of missed windows as one row. */
+function breachGroup(ticketId: string, breached: Obligation[], policy: Policy): BreachGroup {
+  // a stable sort: those due at one time keep the engine's order
+  const of = breached.sort((a, b) => a.dueAt - b.dueAt);
+  return {
+    ticketId,
+    severity: of[0]?.severity,
+    breaches: of.length,
+    rows: breachRows(of).map((row) =>
+      row.run
+        ? {
+            dueAt: row.run.firstDueAt,
+            rule: row.run.rule,
+            count: row.run.count,
+            explanation: explainRun(row.run, policy),
+          }
+        : {
+            dueAt: row.breach.dueAt,
+            rule: row.breach.rule,
+            count: 1,
+            explanation: explainVersioned(row.breach, policy),
+          },
+    ),
+  };
 }
 
 /** The report of `week` from a list of audits (see WeekAggregator). */

@@ -132,21 +132,18 @@ function weekOverWeek(r: WeeklyReport): string {
   return `<p class="wow">Against ${esc(previous.week)}: ${parts.join(', ')}.</p>`;
 }
 
-/** The breaches waivers excuse, each with its waiver, and the week's waivers that match nothing. */
-function excusedSection(r: WeeklyReport): string {
-  const rows = r.excused
-    .map(
-      (o) =>
-        `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Rule', esc(o.rule))}${cell('Waiver', esc(o.waiver.waiverId))}${cell('Approved by', esc(o.waiver.approver))}${cell('Reason', esc(o.waiver.reason))}</tr>`,
-    )
-    .join('');
-  const table = rows
-    ? `<table><thead><tr>${['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'].map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`
-    : '<p>None.</p>';
-  const unmatched = r.waivers?.unmatched.length
-    ? `<p>Waivers granted this week that match nothing (check their scope): ${r.waivers.unmatched.map((u) => `${esc(u.id)} (${esc(u.why)})`).join('; ')}</p>`
-    : '';
-  return `<h2>Excused by waivers (${r.excused.length})</h2>\n${table}\n${unmatched}`;
+/** The breaches waivers excuse, each with its waiver, and the week's waivers that match nothing: a row at a time. */
+function* excusedSection(r: WeeklyReport): Generator<string> {
+  yield `<h2>Excused by waivers (${r.excused.length})</h2>\n`;
+  if (r.excused.length) {
+    yield `<table><thead><tr>${['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'].map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>`;
+    for (const o of r.excused)
+      yield `<tr>${cell('Due', esc(stamp(o.dueAt)))}${cell('Ticket', ticketLink(r, o.ticketId))}${cell('Rule', esc(o.rule))}${cell('Waiver', esc(o.waiver.waiverId))}${cell('Approved by', esc(o.waiver.approver))}${cell('Reason', esc(o.waiver.reason))}</tr>`;
+    yield '</tbody></table>';
+  } else yield '<p>None.</p>';
+  yield '\n';
+  if (r.waivers?.unmatched.length)
+    yield `<p>Waivers granted this week that match nothing (check their scope): ${r.waivers.unmatched.map((u) => `${esc(u.id)} (${esc(u.why)})`).join('; ')}</p>`;
 }
 
 const DEFINITIONS = `<h2>How to read this report</h2>
@@ -206,8 +203,9 @@ ${groups('By agent', 'agent', r.byAgent)}
 `;
   if (r.breaches.length) yield* breachesByTicket(r);
   else yield '<p>None.</p>';
+  yield '\n';
+  if (r.waivers || r.excused.length) yield* excusedSection(r);
   yield `
-${r.waivers || r.excused.length ? excusedSection(r) : ''}
 <h2>Open at the as-of (${r.open.length})</h2>
 `;
   yield* openAtAsOf(r);

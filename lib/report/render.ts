@@ -8,6 +8,7 @@ import { duration } from '../text/duration';
 import { jsonChunks } from '../text/json';
 import { counted } from '../text/plural';
 import type { BreachGroup, Group, ReportItem, Tally, WeeklyReport } from './aggregate';
+import { mapList, type OrderedList } from './lists';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -26,7 +27,8 @@ export const TALLY_COLUMNS = [
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const time = (ms: number | null) => (ms === null ? '-' : duration(ms));
 
-export function reportJson(r: WeeklyReport): object {
+/** The JSON document, its lists read as they are written (see reportJsonChunks). */
+function reportJson(r: WeeklyReport): object {
   return {
     week: r.week.id,
     from: iso(r.week.start),
@@ -40,14 +42,14 @@ export function reportJson(r: WeeklyReport): object {
     byQueue: r.byQueue,
     byAgent: r.byAgent,
     trend: r.trend,
-    breaches: r.breaches.map((b) => ({ ...b, dueAt: iso(b.dueAt) })),
+    breaches: mapList(r.breaches, (b) => ({ ...b, dueAt: iso(b.dueAt) })),
     // the same breaches as read: by ticket, runs of missed windows as one row each
-    breachesByTicket: r.breachGroups.map((g) => ({
+    breachesByTicket: mapList(r.breachGroups, (g) => ({
       ...g,
       rows: g.rows.map((row) => ({ ...row, dueAt: iso(row.dueAt) })),
     })),
-    open: r.open.map((o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
-    excused: r.excused.map((o) => ({
+    open: mapList(r.open, (o) => ({ ...o, startAt: iso(o.startAt), dueAt: iso(o.dueAt) })),
+    excused: mapList(r.excused, (o) => ({
       ...o,
       startAt: iso(o.startAt),
       dueAt: iso(o.dueAt),
@@ -92,28 +94,30 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
   const csv = (rows: unknown[][]) => stringify(rows, { escape_formulas: true, record_delimiter: 'windows' });
   yield csv([head]);
   const asOf = iso(r.asOf);
-  for (let i = 0; i < r.obligations.length; i += CSV_ROWS_PER_CHUNK) {
-    yield csv(
-      r.obligations
-        .slice(i, i + CSV_ROWS_PER_CHUNK)
-        .map((o) => [
-          o.ticketId,
-          o.rule,
-          o.severity,
-          o.status,
-          iso(o.startAt),
-          iso(o.dueAt),
-          o.evidence ? iso(o.evidence.at) : '',
-          o.evidence?.eventId,
-          o.queue,
-          o.agent,
-          o.excuse?.waiverId,
-          o.policyVersion,
-          explain(o, policy),
-          asOf,
-        ]),
-    );
+  let rows: unknown[][] = [];
+  for (const o of r.obligations) {
+    rows.push([
+      o.ticketId,
+      o.rule,
+      o.severity,
+      o.status,
+      iso(o.startAt),
+      iso(o.dueAt),
+      o.evidence ? iso(o.evidence.at) : '',
+      o.evidence?.eventId,
+      o.queue,
+      o.agent,
+      o.excuse?.waiverId,
+      o.policyVersion,
+      explain(o, policy),
+      asOf,
+    ]);
+    if (rows.length === CSV_ROWS_PER_CHUNK) {
+      yield csv(rows);
+      rows = [];
+    }
   }
+  if (rows.length) yield csv(rows);
 }
 
 export const reportCsv = (r: WeeklyReport, policy: Policy): string => [...reportCsvChunks(r, policy)].join('');
@@ -131,19 +135,23 @@ const row = (name: string, t: Tally) => [
   time(t.timeToEvidence.p90),
 ];
 
-const table = (head: string[], rows: string[][]) =>
-  [head, head.map(() => '---'), ...rows]
-    .map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)
-    .join('\n');
+const tableRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+const table = (head: string[], rows: string[][]) => [head, head.map(() => '---'), ...rows].map(tableRow).join('\n');
 
-/** A table of breaches or open obligations, one row each, soonest due first. */
-const items = (list: readonly ReportItem[], what: string) =>
-  list.length
-    ? table(
-        ['Due', 'Ticket', 'Severity', 'Rule', what],
-        list.map((o) => [iso(o.dueAt), o.ticketId, o.severity ?? '-', o.rule, o.explanation]),
-      )
-    : 'None.';
+/** `table`'s lines, each with its line break, a row at a time. */
+function* tableLines(head: string[], rows: Iterable<string[]>): Generator<string> {
+  yield `${tableRow(head)}\n${tableRow(head.map(() => '---'))}\n`;
+  for (const r of rows) yield `${tableRow(r)}\n`;
+}
+
+/** A table of open obligations, one row each, soonest due first, a row at a time; or "None.". */
+function* items(list: OrderedList<ReportItem>, what: string): Generator<string> {
+  if (!list.length) return yield 'None.\n';
+  yield* tableLines(
+    ['Due', 'Ticket', 'Severity', 'Rule', what],
+    mapList(list, (o) => [iso(o.dueAt), o.ticketId, o.severity ?? '-', o.rule, o.explanation]),
+  );
+}
 
 /** One ticket's breaches: a line naming it, then its rows (a run of missed windows as one). */
 const breachGroup = (g: BreachGroup) =>
@@ -207,38 +215,36 @@ export function* reportMarkdownChunks(r: WeeklyReport): Generator<string> {
   ]);
   if (r.breachGroups.length) for (const g of r.breachGroups) yield lines([breachGroup(g), '']);
   else yield lines(['None.', '']);
+  if (r.waivers || r.excused.length) {
+    yield lines([`## Excused by waivers (${r.excused.length}; not counted as breaches)`, '']);
+    if (r.excused.length)
+      yield* tableLines(
+        ['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'],
+        mapList(r.excused, (o) => [
+          iso(o.dueAt),
+          o.ticketId,
+          o.rule,
+          o.waiver.waiverId,
+          o.waiver.approver,
+          o.waiver.reason,
+        ]),
+      );
+    else yield 'None.\n';
+    yield lines([
+      '',
+      ...(r.waivers?.unmatched.length
+        ? [
+            'Waivers granted this week that match nothing (check their scope):',
+            '',
+            ...r.waivers.unmatched.map((u) => `- ${u.id}: ${u.why}`),
+            '',
+          ]
+        : []),
+    ]);
+  }
+  yield lines([`## Open at ${iso(r.asOf)} (not yet due; not counted)`, '']);
+  yield* items(r.open, 'Where it stands');
   const tail = [
-    ...(r.waivers || r.excused.length
-      ? [
-          `## Excused by waivers (${r.excused.length}; not counted as breaches)`,
-          '',
-          r.excused.length
-            ? table(
-                ['Due', 'Ticket', 'Rule', 'Waiver', 'Approved by', 'Reason'],
-                r.excused.map((o) => [
-                  iso(o.dueAt),
-                  o.ticketId,
-                  o.rule,
-                  o.waiver.waiverId,
-                  o.waiver.approver,
-                  o.waiver.reason,
-                ]),
-              )
-            : 'None.',
-          '',
-          ...(r.waivers?.unmatched.length
-            ? [
-                'Waivers granted this week that match nothing (check their scope):',
-                '',
-                ...r.waivers.unmatched.map((u) => `- ${u.id}: ${u.why}`),
-                '',
-              ]
-            : []),
-        ]
-      : []),
-    `## Open at ${iso(r.asOf)} (not yet due; not counted)`,
-    '',
-    items(r.open, 'Where it stands'),
     '',
     ...(r.findings.length
       ? ['## Findings (for review, not breaches)', '', ...r.findings.map((f) => `- ${f.ticketId}: ${f.message}`), '']

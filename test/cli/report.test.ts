@@ -157,6 +157,21 @@ describe('escalation-auditor report', () => {
     },
   );
 
+  it('writes the same report in every format when its lists are spilled to disk', async () => {
+    const waivers = join(import.meta.dirname, '../../examples/waivers.yaml');
+    for (const format of ['json', 'html', 'csv', 'markdown']) {
+      const args = ['report', '--week', '2026-W10', '--as-of', '2026-03-06T12:00:00Z', '--format', format];
+      const inMemory = await cli([...args, '--events', EXAMPLE, '--waivers', waivers]);
+      expect(inMemory.code).toBe(0);
+      // ten items a chunk: each list of the week is read back from several files
+      const spilled = await cli([...args, '--events', EXAMPLE, '--waivers', waivers], {
+        ESCALATION_AUDITOR_CHUNK_RECORDS: '10',
+        ESCALATION_AUDITOR_IN_MEMORY_BYTES: '1000',
+      });
+      expect.soft(spilled.stdout, format).toBe(inMemory.stdout);
+    }
+  });
+
   it('refuses a week that is not an ISO week', async () => {
     const r = await cli(['report', '--week', '2026-10', '--events', EXAMPLE]);
     expect(r.code).toBe(2);

@@ -74,7 +74,7 @@ describe('the weekly report as of a time (RULES.md section 2, as-of)', () => {
     // due by 12:00: the form, the page, L3 engaged and its ownership (all missed)
     expect(report.total).toMatchObject({ due: 4, breached: 4 });
     // open: the next client update (13:00); nothing later than the as-of is judged
-    expect(report.open.map((o) => `${o.rule} ${new Date(o.dueAt).toISOString()}`)).toEqual([
+    expect([...report.open].map((o) => `${o.rule} ${new Date(o.dueAt).toISOString()}`)).toEqual([
       'client-update 2026-03-04T13:00:00.000Z',
     ]);
     // as of the week's end, the silent ticket has missed every 2-hourly update until Sunday night
@@ -84,7 +84,7 @@ describe('the weekly report as of a time (RULES.md section 2, as-of)', () => {
     });
     // Wed 11:00 to Mon 00:00 is 109 hours: 54 windows missed, the 55th open at the week's end
     expect(atEnd.byRule['client-update'].breached).toBe(54);
-    expect(atEnd.open.map((o) => o.rule)).toEqual(['client-update']);
+    expect([...atEnd.open].map((o) => o.rule)).toEqual(['client-update']);
   });
 
   it("looks back as far as the policy's longest clock allows: working days over holidays", async () => {

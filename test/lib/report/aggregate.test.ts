@@ -65,7 +65,7 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
       expect.soft(report.byRule[rule], rule).toMatchObject({ due: of.length, met, breached: of.length - met });
       expect.soft(report.byRule[rule].compliance, rule).toBe(of.length ? met / of.length : null);
     }
-    expect(report.breaches.map((b) => `${b.ticketId} ${b.rule} ${b.dueAt}`).sort()).toEqual(
+    expect([...report.breaches].map((b) => `${b.ticketId} ${b.rule} ${b.dueAt}`).sort()).toEqual(
       audits
         .flatMap((a) => a.breaches)
         .filter((b) => b.dueAt >= week.start && b.dueAt < week.end)
@@ -187,6 +187,6 @@ describe('weekly aggregation, checked against the engine’s obligations', () =>
     const week = isoWeek('2026-W10', 'Pacific/Auckland');
     expect(new Date(week.start).toISOString()).toBe('2026-03-01T11:00:00.000Z');
     const report = aggregateWeek(audits, policy, week, { asOf: week.end });
-    expect(report.obligations.every((o) => o.dueAt >= week.start && o.dueAt < week.end)).toBe(true);
+    expect([...report.obligations].every((o) => o.dueAt >= week.start && o.dueAt < week.end)).toBe(true);
   });
 });

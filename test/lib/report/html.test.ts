@@ -48,7 +48,7 @@ describe('the HTML report in headless Chromium', () => {
     // the breaches, grouped by ticket (most first), each with the engine's explanation; runs of
     // missed update windows as one row
     const table = page.locator('h2:has-text("Breaches") + table');
-    const tickets = new Set(report.breaches.map((b) => b.ticketId));
+    const tickets = new Set([...report.breaches].map((b) => b.ticketId));
     expect(await table.locator('tr.ticket').count()).toBe(tickets.size);
     const rows = await table.locator('tbody tr:not(.ticket)').allTextContents();
     expect(rows.length).toBeLessThan(report.breaches.length);
