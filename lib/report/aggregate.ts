@@ -283,9 +283,10 @@ class GroupBuilder {
  * The report of `week`, built one ticket at a time from audits taken as of `asOf`: what falls
  * due after it is open, not breached. Retracted breaches are not counted: the engine sees the
  * late evidence and calls those obligations met. It keeps only what the report shows (the
- * obligations due in the week, those open, counts for the trend), never a ticket's history or
- * its other obligations, so memory follows the report, not the tickets read; the order the
- * tickets come in does not matter.
+ * breaches and the excused of the week, their groups by ticket, those open, the CSV's rows when
+ * asked for, counts for the trend), never a ticket's history or its other obligations, and its
+ * lists go where `lists` keeps them (on disk past a size, for the command line), so memory
+ * follows neither the tickets read nor the report; the order the tickets come in does not matter.
  */
 export class WeekAggregator {
   private readonly weeks: readonly Week[];
