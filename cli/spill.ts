@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { ListCollector, Lists } from '../lib/report/lists';
+import { byOrderKey, type ListCollector, type Lists } from '../lib/report/lists';
 
 /**
  * Runs `use` with a run's temporary folder, removed afterwards whatever happens (and on exit,
@@ -31,8 +31,7 @@ export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<
  */
 export type Keyed = readonly [dueAt: number, ticketId: string, rule: number, text: string];
 
-export const byKey = (a: Keyed, b: Keyed): number =>
-  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
+export const byKey: (a: Keyed, b: Keyed) => number = byOrderKey;
 
 /** A sorted run of records: still in memory, or in a file of JSON lines. */
 export type Chunk = { readonly records: readonly Keyed[] } | { readonly file: string };

@@ -296,7 +296,7 @@ export class WeekAggregator {
   private readonly breachGroups: ListCollector<BreachGroup>;
   private readonly excused: ListCollector<ExcusedItem>;
   private readonly open: ListCollector<ReportItem>;
-  /** Each listed item's place among those of one due time and ticket: the order they came in. */
+  /** Each listed item's place among those of one due time and ticket in its list: the order they came in. */
   private seq = 0;
   private readonly findings: Finding[] = [];
   private tickets = 0;
@@ -342,11 +342,12 @@ export class WeekAggregator {
     }
     let inWeek = false;
     const breached: Obligation[] = [];
+    // made only for what is listed: most obligations read here are not
+    const key = (o: Obligation) => [o.dueAt, o.ticketId, this.seq++] as const;
     for (const o of audit.obligations) {
-      const key = [o.dueAt, o.ticketId, this.seq++] as const;
       if (o.status === 'pending') {
         if (o.startAt < Math.min(this.asOf, this.week.end) && o.dueAt >= this.week.start)
-          this.open.add(key, item(o, this.policy));
+          this.open.add(key(o), item(o, this.policy));
         continue;
       }
       // judged means due by the as-of; the engine marks later ones pending, this makes sure of it
@@ -357,11 +358,12 @@ export class WeekAggregator {
         (this.trend[w] as { met: number; breached: number })[o.status === 'met' ? 'met' : 'breached']++;
       if (w !== this.weeks.length - 1) continue;
       inWeek = true;
-      if (this.rows) this.obligations.add(key, o);
+      if (this.rows) this.obligations.add(key(o), o);
       if (o.status === 'breached') {
-        this.breaches.add(key, item(o, this.policy));
+        this.breaches.add(key(o), item(o, this.policy));
         breached.push(o);
-      } else if (o.status === 'excused') this.excused.add(key, { ...item(o, this.policy), waiver: o.excuse as Excuse });
+      } else if (o.status === 'excused')
+        this.excused.add(key(o), { ...item(o, this.policy), waiver: o.excuse as Excuse });
       const retracted = o.status === 'met' && this.retractedKeys.size > 0 && this.retractedKeys.has(breachKey(o));
       this.total.add(o, retracted);
       this.byRule.get(o.rule)?.add(o, retracted);

@@ -22,7 +22,8 @@ export interface ListCollector<T> {
 /** Makes the collectors of one report; `name` tells a report's lists apart. */
 export type Lists = <T>(name: string) => ListCollector<T>;
 
-export const byOrderKey = (a: OrderKey, b: OrderKey): number =>
+/** Orders keys, and any record that begins with one (the audit's output records, cli/spill.ts). */
+export const byOrderKey = (a: readonly [...OrderKey, ...unknown[]], b: readonly [...OrderKey, ...unknown[]]): number =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
 
 /** Lists held in memory: arrays. */

@@ -72,7 +72,7 @@ export function* reportJsonChunks(r: WeeklyReport): Generator<string> {
 /** The CSV's rows at a time: never an array of every row, nor one string of them all. */
 const CSV_ROWS_PER_CHUNK = 5_000;
 
-/** The CSV, one row per obligation due in the week, in chunks of text (see `reportCsv`). */
+/** The CSV, one row per obligation due in the week, in chunks of CSV_ROWS_PER_CHUNK rows. */
 export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<string> {
   const head = [
     'ticketId',
@@ -119,8 +119,6 @@ export function* reportCsvChunks(r: WeeklyReport, policy: Policy): Generator<str
   }
   if (rows.length) yield csv(rows);
 }
-
-export const reportCsv = (r: WeeklyReport, policy: Policy): string => [...reportCsvChunks(r, policy)].join('');
 
 const row = (name: string, t: Tally) => [
   name,

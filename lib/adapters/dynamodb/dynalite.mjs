@@ -57,9 +57,11 @@ export function startEngine({ maxOpenFiles, ...options }) {
   db.create = (o) => {
     store = create(o);
     // dynalite opens its LevelDB with the defaults; the table cache is one of them (see local.ts)
-    const level = store.db;
-    const open = level._open;
-    if (maxOpenFiles !== undefined) level._open = (opts) => open.call(level, { ...opts, maxOpenFiles });
+    if (maxOpenFiles !== undefined) {
+      const leveldb = store.db;
+      const open = leveldb._open;
+      leveldb._open = (opts) => open.call(leveldb, { ...opts, maxOpenFiles });
+    }
     return store;
   };
   let server;
