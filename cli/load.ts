@@ -11,7 +11,8 @@ import { eachLine, type Source } from './lines';
 import type { Format } from './options';
 import { count, type Progress } from './progress';
 import type { AuditReport } from './render';
-import { type Invalid, KEEP_INVALID, type Parsed, shardOf, shardOfLine } from './shard';
+import { routeKeys } from './route';
+import { hashOf, type Invalid, KEEP_INVALID, type Lines, type ShardAudit, shardOf } from './shard';
 import { openShards, type ShardHandle } from './shards';
 import { type Chunk, LIMITS, withTempDir } from './spill';
 
@@ -66,64 +67,96 @@ export async function withAudit<T>(
   });
 }
 
-async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptions): Promise<Audited> {
+/** What lines are read into: a shard, on this thread or another. */
+type Into = Pick<ShardHandle, 'add' | 'drained'>;
+
+/**
+ * Reads a source's lines into shards by ticket id (read from the raw line: cli/route.ts), a batch
+ * at a time and never more than a few batches ahead of them, so the file is never queued whole in
+ * memory. Resolves to the latest `at` read when `latest` is asked for (epoch ms; not checked yet:
+ * a line is validated where it is audited).
+ */
+export async function readInto(
+  source: Source,
+  shards: readonly Into[],
+  { progress, latest = false }: { progress?: Progress; latest?: boolean } = {},
+): Promise<number> {
   const n = shards.length;
-  const texts: string[][] = shards.map(() => []);
-  const lines: number[][] = shards.map(() => []);
+  const batches = shards.map(() => ({ texts: [] as string[], lines: [] as number[], hashes: [] as number[] }));
   const flush = (i: number) => {
-    (shards[i] as ShardHandle).add(texts[i] as string[], lines[i] as number[]);
-    texts[i] = [];
-    lines[i] = [];
+    (shards[i] as Into).add(batches[i] as Lines);
+    batches[i] = { texts: [], lines: [], hashes: [] };
   };
   let read = 0;
+  let latestAt = Number.NEGATIVE_INFINITY;
   const started = Date.now();
   await eachLine(
     source,
     (text, line) => {
       read = line;
       if (text.trim() === '') return;
-      const i = shardOfLine(text, n);
-      (texts[i] as string[]).push(text);
-      (lines[i] as number[]).push(line);
-      if ((texts[i] as string[]).length >= BATCH) flush(i);
+      const keys = routeKeys(text);
+      const hash = hashOf(keys.ticketId);
+      if (latest && keys.at !== undefined) {
+        const at = Date.parse(keys.at);
+        if (at > latestAt) latestAt = at;
+      }
+      const i = shardOf(hash, n);
+      const batch = batches[i] as { texts: string[]; lines: number[]; hashes: number[] };
+      batch.texts.push(text);
+      batch.lines.push(line);
+      batch.hashes.push(hash);
+      if (batch.texts.length >= BATCH) flush(i);
     },
     async (bytes) => {
-      opts.progress.update(() => {
+      progress?.update(() => {
         const pct = source.size ? ` ${Math.floor((100 * bytes) / source.size)}%` : '';
         const rate = Math.round(read / Math.max(0.001, (Date.now() - started) / 1000));
         return `reading${pct} · ${count(read)} lines · ${count(rate)} lines/s`;
       });
-      // keep at most a few batches in flight per shard, so the file is never queued whole in memory
       await Promise.all(shards.map((s) => s.drained(IN_FLIGHT)));
     },
   );
   for (let i = 0; i < n; i++) flush(i);
+  return latestAt;
+}
 
-  let parsed = await Promise.all(shards.map((s) => s.parsed()));
-  const misrouted = parsed.flatMap((p) => p.misrouted);
-  if (misrouted.length > 0) {
-    for (const m of misrouted) shards[shardOf(m.ticketId, n)]?.add([m.text], [m.line]);
-    parsed = await Promise.all(shards.map((s) => s.parsed()));
+async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptions): Promise<Audited> {
+  const read = await readInto(source, shards, { progress: opts.progress, latest: opts.asOf === undefined });
+  // the as-of: as given, or the latest event's time. That is read from the raw lines first; should
+  // the latest line prove not to be a valid event (skipped with --skip-invalid), the audit is made
+  // again as of the latest that is
+  const now = Date.now();
+  const asOfOf = (latest: number) => opts.asOf ?? (Number.isFinite(latest) ? latest : now);
+  let asOf = asOfOf(read);
+  for (;;) {
+    const done = shards.map(() => 0);
+    const results = await Promise.all(
+      shards.map((s, i) =>
+        s.audit({ policy: opts.policy, asOf, format: opts.format, waivers: opts.waivers ?? [] }, (d) => {
+          done[i] = d;
+          const total = done.reduce((a, b) => a + b, 0);
+          opts.progress.update(() => `auditing · ${count(total)} tickets`);
+        }),
+      ),
+    );
+    const rejected = results.reduce((sum, r) => sum + r.parsed.rejected, 0);
+    const invalid = results
+      .flatMap((r) => r.parsed.invalid)
+      .sort((a, b) => a.line - b.line)
+      .slice(0, KEEP_INVALID);
+    if (rejected > 0 && !opts.skipInvalid) return { result: undefined, rejected, invalid };
+    const latest = asOfOf(Math.max(...results.map((r) => r.parsed.latest)));
+    if (latest !== asOf) {
+      asOf = latest;
+      continue;
+    }
+    return { result: merged(results, asOf), rejected, invalid };
   }
-  const rejected = parsed.reduce((sum, p) => sum + p.rejected, 0);
-  const invalid = parsed
-    .flatMap((p: Parsed) => p.invalid)
-    .sort((a, b) => a.line - b.line)
-    .slice(0, KEEP_INVALID);
-  if (rejected > 0 && !opts.skipInvalid) return { result: undefined, rejected, invalid };
+}
 
-  const latest = Math.max(...parsed.map((p) => p.latest));
-  const asOf = opts.asOf ?? (Number.isFinite(latest) ? latest : Date.now());
-  const done = shards.map(() => 0);
-  const results = await Promise.all(
-    shards.map((s, i) =>
-      s.audit({ policy: opts.policy, asOf, format: opts.format, waivers: opts.waivers ?? [] }, (d) => {
-        done[i] = d;
-        const total = done.reduce((a, b) => a + b, 0);
-        opts.progress.update(() => `auditing · ${count(total)} tickets`);
-      }),
-    ),
-  );
+/** The shards' audits as one: their streams of sorted chunks side by side, totals and widths merged. */
+function merged(results: readonly ShardAudit[], asOf: number): Omit<AuditReport, 'policy' | 'rejected'> {
   const streams: Record<string, Chunk[]> = {};
   for (const r of results) {
     for (const [name, chunks] of Object.entries(r.streams)) {
@@ -142,5 +175,5 @@ async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptio
     results.map((r) => r.totals),
     asOf,
   );
-  return { result: { totals, streams, widths }, rejected, invalid };
+  return { totals, streams, widths };
 }

@@ -12,8 +12,8 @@ import { reportCsvChunks, reportJsonChunks, reportMarkdownChunks } from '../lib/
 import { counted } from '../lib/text/plural';
 import { parseAsOf } from './audit';
 import { loadPolicyFile, loadWaiversFile } from './config';
-import { eachLine, openSource } from './lines';
-import { bucketsFor } from './load';
+import { openSource } from './lines';
+import { bucketsFor, readInto } from './load';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
 import { Shard } from './shard';
@@ -89,9 +89,19 @@ async function withTickets<T>(
   use: (tickets: TicketSource, store?: Pick<Store, 'waivers' | 'dayRoots'>) => Promise<T>,
 ): Promise<T | number> {
   if (opts.events) {
-    // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts)
-    const shard = await readExport(opts.events, dir, opts);
-    return typeof shard === 'number' ? shard : use(shard);
+    // a large export is spilled to bucket files by ticket, as the audit does (cli/load.ts); its
+    // lines are validated as the report reads them, and nothing is reported if any is invalid
+    const shard = await readExport(opts.events, dir);
+    const report = await use(shard);
+    const { rejected, invalid } = shard.parsed();
+    if (rejected > 0 && !opts.skipInvalid) {
+      process.stderr.write(
+        `escalation-auditor: ${counted(rejected, 'invalid line')}; no report was made.\n${invalid.map((i) => `  line ${i.line}: ${i.error}`).join('\n')}\n` +
+          'Fix those lines, or pass --skip-invalid to report on the valid lines.\n',
+      );
+      return 2;
+    }
+    return report;
   }
   const local = await openLocalStore(opts.data ?? '.data', 'report', { onePass: true });
   try {
@@ -101,34 +111,14 @@ async function withTickets<T>(
   }
 }
 
-/** An export's tickets; the exit status instead when its invalid lines refuse it. */
-async function readExport(events: string, dir: string, opts: ReportOptions): Promise<Shard | number> {
+/** An export's tickets, read into one shard. */
+async function readExport(events: string, dir: string): Promise<Shard> {
   const source = await openSource(events).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
-      `cannot read the events file ${opts.events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+      `cannot read the events file ${events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
   });
   const shard = new Shard(0, 1, { dir, buckets: bucketsFor(source.size, 1) });
-  let texts: string[] = [];
-  let lines: number[] = [];
-  await eachLine(source, (text, line) => {
-    if (text.trim() === '') return;
-    texts.push(text);
-    lines.push(line);
-    if (texts.length >= 4000) {
-      shard.add(texts, lines);
-      texts = [];
-      lines = [];
-    }
-  });
-  shard.add(texts, lines);
-  const { rejected, invalid } = shard.parsed();
-  if (rejected > 0 && !opts.skipInvalid) {
-    process.stderr.write(
-      `escalation-auditor: ${counted(rejected, 'invalid line')}; no report was made.\n${invalid.map((i) => `  line ${i.line}: ${i.error}`).join('\n')}\n` +
-        'Fix those lines, or pass --skip-invalid to report on the valid lines.\n',
-    );
-    return 2;
-  }
+  await readInto(source, [{ add: (batch) => shard.add(batch), drained: async () => {} }]);
   return shard;
 }

@@ -9,10 +9,9 @@ const shard = new Shard(index, shards, opts);
 
 port.on('message', (msg: Request) => {
   if (msg.kind === 'add') {
-    shard.add(msg.texts, msg.lines);
+    shard.add(msg.batch);
     port.postMessage({ kind: 'ack' } satisfies Reply);
-  } else if (msg.kind === 'parsed') port.postMessage({ kind: 'reply', value: shard.parsed() });
-  else {
+  } else {
     const result = shard.audit(msg.job, (done) => {
       if (done % 5000 === 0) port.postMessage({ kind: 'progress', done });
     });

@@ -1,14 +1,16 @@
 /**
  * A shard of a batch audit: the tickets whose ids hash to it. Lines are routed to shards by the
- * ticket id read from the raw line, so every shard parses, validates and audits its own tickets
- * on its own thread; the engine itself is the same single-ticket function everywhere.
+ * ticket id read from the raw line (cli/route.ts), so every shard parses, validates and audits its
+ * own tickets on its own thread; the engine itself is the same single-ticket function everywhere.
+ * A large input is kept as raw lines in bucket files by ticket and parsed bucket by bucket as it
+ * is audited: each line is parsed once, and what is spilled is the line as it was read.
  */
 
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
 import { AuditRun, type AuditTotals } from '../lib/engine/audit';
 import { type WaiverRecord, waiverBook } from '../lib/engine/waivers';
 import { EventLog } from '../lib/events/history';
-import { packEvent, parseLine, type TicketEvent, unpackEvent } from '../lib/events/parse';
+import { parseLine, type TicketEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
 import type { Format } from './options';
 import { AuditOutput, type Widths } from './render';
@@ -19,52 +21,53 @@ export interface Invalid {
   readonly error: string;
 }
 
-/** A valid line that reached the wrong shard (its raw text hid the ticket id); routed again. */
-export interface Misrouted {
-  readonly text: string;
-  readonly line: number;
-  readonly ticketId: string;
-}
-
+/** What parsing a shard's lines found. */
 export interface Parsed {
+  /** The latest `at` of a valid event, as epoch ms. */
   readonly latest: number;
   readonly rejected: number;
   /** The shard's first invalid lines, in line order. */
   readonly invalid: readonly Invalid[];
-  readonly misrouted: readonly Misrouted[];
 }
 
 /** The first 20 invalid lines are kept with why; the rest are counted. */
 export const KEEP_INVALID = 20;
 
-/** FNV-1a over the id's UTF-16 code units. */
-function hashOf(ticketId: string): number {
+/** Counts the invalid lines of a pass over a shard's lines, keeping the first ones by line number. */
+class Tally {
+  rejected = 0;
+  private invalid: Invalid[] = [];
+
+  refuse(line: number, error: string): void {
+    this.rejected++;
+    this.invalid.push({ line, error });
+    if (this.invalid.length >= 2 * KEEP_INVALID) this.keepFirst();
+  }
+
+  private keepFirst(): void {
+    this.invalid.sort((a, b) => a.line - b.line);
+    this.invalid.length = Math.min(this.invalid.length, KEEP_INVALID);
+  }
+
+  parsed(latest: number): Parsed {
+    this.keepFirst();
+    return { latest, rejected: this.rejected, invalid: this.invalid };
+  }
+}
+
+/** FNV-1a over the id's UTF-16 code units; 0 for a line without one (refused wherever it lands). */
+export function hashOf(ticketId: string | undefined): number {
+  if (ticketId === undefined) return 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < ticketId.length; i++) h = Math.imul(h ^ ticketId.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
-export function shardOf(ticketId: string, shards: number): number {
-  return shards === 1 ? 0 : hashOf(ticketId) % shards;
-}
+/** The shard of a ticket id's hash. */
+export const shardOf = (hash: number, shards: number): number => hash % shards;
 
-/** The bucket of a ticket within its shard (independent of the shard's own hash). */
-const bucketOf = (ticketId: string, shards: number, buckets: number) => Math.floor(hashOf(ticketId) / shards) % buckets;
-
-const TICKET_ID = /"ticketId"\s*:\s*"((?:[^"\\]|\\.)*)"/;
-
-/** The shard of a raw line, from the first `"ticketId"` in it; 0 when there is none. */
-export function shardOfLine(text: string, shards: number): number {
-  if (shards === 1) return 0;
-  const m = TICKET_ID.exec(text);
-  if (!m) return 0;
-  const raw = m[1] as string;
-  try {
-    return shardOf(raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw, shards);
-  } catch {
-    return 0;
-  }
-}
+/** The bucket of a ticket id's hash within its shard (independent of the shard). */
+const bucketOf = (hash: number, shards: number, buckets: number) => Math.floor(hash / shards) % buckets;
 
 export interface ShardOptions {
   /** The run's temporary folder, for spilled events and output chunks. */
@@ -81,19 +84,28 @@ export interface AuditJob {
   /** The register of waivers (empty: none). */
   readonly waivers: readonly WaiverRecord[];
 }
-/** What a shard's audit gives back: its totals, and its output records in sorted chunks. */
+/** What a shard's audit gives back: its totals, its output records in sorted chunks, what parsing found. */
 export interface ShardAudit {
   readonly totals: AuditTotals;
   readonly streams: Readonly<Record<string, Chunk[]>>;
   readonly widths: Widths;
+  readonly parsed: Parsed;
+}
+
+/** A batch of routed lines: their text, line numbers and ticket id hashes. */
+export interface Lines {
+  readonly texts: readonly string[];
+  readonly lines: readonly number[];
+  readonly hashes: readonly number[];
 }
 
 export class Shard implements TicketSource {
+  /** In memory: the events, parsed as they are added. */
   private readonly log = new EventLog();
+  private readonly tally = new Tally();
+  /** Spilled: the raw lines, each prefixed with its line number, parsed a bucket at a time. */
   private readonly buckets: EventBuckets | undefined;
-  private readonly invalid: Invalid[] = [];
-  private misrouted: Misrouted[] = [];
-  private rejected = 0;
+  private lastPass: Parsed = { latest: Number.NEGATIVE_INFINITY, rejected: 0, invalid: [] };
 
   constructor(
     private readonly index: number,
@@ -103,33 +115,30 @@ export class Shard implements TicketSource {
     if (opts.buckets > 0) this.buckets = new EventBuckets(opts.dir, index, opts.buckets);
   }
 
-  add(texts: readonly string[], lines: readonly number[]): void {
+  /** A shard in memory of these lines, numbered from 1. */
+  static ofLines(texts: readonly string[]): Shard {
+    const shard = new Shard(0, 1);
+    shard.add({ texts, lines: texts.map((_, i) => i + 1), hashes: texts.map(() => 0) });
+    return shard;
+  }
+
+  add({ texts, lines, hashes }: Lines): void {
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i] as string;
       const line = lines[i] as number;
+      if (this.buckets) {
+        this.buckets.add(bucketOf(hashes[i] as number, this.shards, this.buckets.count), `${line}\t${text}`);
+        continue;
+      }
       const r = parseLine(text);
-      if (!r.ok) {
-        if (++this.rejected <= KEEP_INVALID) this.invalid.push({ line, error: r.error });
-        continue;
-      }
-      if (shardOf(r.event.ticketId, this.shards) !== this.index) {
-        this.misrouted.push({ text, line, ticketId: r.event.ticketId });
-        continue;
-      }
-      if (!this.buckets) this.log.add(r.event);
-      else {
-        // validated once: the bucket keeps the compact form, read back without a second check
-        if (r.event.t > this.log.latest) this.log.latest = r.event.t;
-        this.buckets.add(bucketOf(r.event.ticketId, this.shards, this.buckets.count), packEvent(r.event));
-      }
+      if (r.ok) this.log.add(r.event);
+      else this.tally.refuse(line, r.error);
     }
   }
 
-  /** What parsing found so far; hands over the misrouted lines. */
+  /** What the latest pass over the shard's events found (in memory: what adding them found). */
   parsed(): Parsed {
-    const misrouted = this.misrouted;
-    this.misrouted = [];
-    return { latest: this.log.latest, rejected: this.rejected, invalid: this.invalid, misrouted };
+    return this.buckets ? this.lastPass : this.tally.parsed(this.log.latest);
   }
 
   /** The shard's tickets, a bucket at a time (all at once when they are in memory). */
@@ -138,26 +147,36 @@ export class Shard implements TicketSource {
       yield this.log.tickets;
       return;
     }
+    const tally = new Tally();
+    let latest = Number.NEGATIVE_INFINITY;
     for (let b = 0; b < this.buckets.count; b++) {
       const log = new EventLog();
-      for (const line of this.buckets.lines(b)) if (line) log.add(unpackEvent(line));
+      for (const entry of this.buckets.lines(b)) {
+        if (!entry) continue;
+        const tab = entry.indexOf('\t');
+        const r = parseLine(entry.slice(tab + 1));
+        if (r.ok) log.add(r.event);
+        else tally.refuse(Number(entry.slice(0, tab)), r.error);
+      }
+      latest = Math.max(latest, log.latest);
       yield log.tickets;
     }
+    this.lastPass = tally.parsed(latest);
   }
 
   /** Audits every ticket; the output records of `format` go to sorted chunks, the totals come back. */
   audit({ policy, asOf, format, waivers }: AuditJob, onTicket?: (done: number) => void): ShardAudit {
-    const run = new AuditRun(policy, asOf, waiverBook(waivers, asOf));
+    const audit = new AuditRun(policy, asOf, waiverBook(waivers, asOf));
     const output = new AuditOutput(policy, format, () => this.spillDir(), this.index);
     let done = 0;
     for (const tickets of this.groups()) {
       for (const [ticketId, history] of tickets) {
-        const audited = run.audit(ticketId, history);
+        const audited = audit.audit(ticketId, history);
         output.add(audited.breaches, audited.obligations);
         onTicket?.(++done);
       }
     }
-    return { totals: run.totals(), streams: output.finish(), widths: output.widths };
+    return { totals: audit.totals(), streams: output.finish(), widths: output.widths, parsed: this.parsed() };
   }
 
   private spillDir(): string {
@@ -167,7 +186,8 @@ export class Shard implements TicketSource {
 
   /**
    * The export's tickets as the weekly report reads them: every one (an export is the population
-   * its maker chose; a store finds its tickets through the day index instead). No notices.
+   * its maker chose; a store finds its tickets through the day index instead). No notices. What
+   * parsing found is `parsed()` afterwards.
    */
   async eachTicket(_from: number, _to: number, visit: (ticket: ReportTicket) => void): Promise<void> {
     for (const tickets of this.groups()) {

@@ -3,21 +3,17 @@ import { Worker } from 'node:worker_threads';
 import type { WaiverRecord } from '../lib/engine/waivers';
 import type { Policy } from '../lib/policy/schema';
 import { type Format, UsageError } from './options';
-import { type AuditJob, type Parsed, Shard, type ShardAudit, type ShardOptions } from './shard';
+import { type AuditJob, type Lines, Shard, type ShardAudit, type ShardOptions } from './shard';
 import { LIMITS } from './spill';
 
-export type Request =
-  | { kind: 'add'; texts: string[]; lines: number[] }
-  | { kind: 'parsed' }
-  | { kind: 'audit'; job: AuditJob };
+export type Request = { kind: 'add'; batch: Lines } | { kind: 'audit'; job: AuditJob };
 
 export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
 
 export interface ShardHandle {
-  add(texts: string[], lines: number[]): void;
-  /** Resolves once the shard has at most `batches` batches of lines still to parse. */
+  add(batch: Lines): void;
+  /** Resolves once the shard has at most `batches` batches of lines still to take. */
   drained(batches: number): Promise<void>;
-  parsed(): Promise<Parsed>;
   audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit>;
   close(): Promise<void>;
 }
@@ -27,13 +23,10 @@ class InlineShard implements ShardHandle {
   constructor(opts: ShardOptions) {
     this.shard = new Shard(0, 1, opts);
   }
-  add(texts: string[], lines: number[]): void {
-    this.shard.add(texts, lines);
+  add(batch: Lines): void {
+    this.shard.add(batch);
   }
   async drained(): Promise<void> {}
-  async parsed(): Promise<Parsed> {
-    return this.shard.parsed();
-  }
   async audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
     return this.shard.audit(job, onProgress);
   }
@@ -86,17 +79,14 @@ class WorkerShard implements ShardHandle {
     });
   }
 
-  add(texts: string[], lines: number[]): void {
+  add(batch: Lines): void {
     this.queued++;
-    this.worker.postMessage({ kind: 'add', texts, lines } satisfies Request);
+    this.worker.postMessage({ kind: 'add', batch } satisfies Request);
   }
   async drained(batches: number): Promise<void> {
     while (this.queued > batches && !this.failure) await new Promise<void>((resolve) => (this.onAck = resolve));
     this.onAck = undefined;
     if (this.failure) throw this.failure;
-  }
-  parsed(): Promise<Parsed> {
-    return this.request({ kind: 'parsed' });
   }
   audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
     this.onProgress = onProgress;

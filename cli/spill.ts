@@ -189,8 +189,8 @@ export function* mergeChunks(chunks: readonly Chunk[]): Generator<Keyed> {
 }
 
 /**
- * Events of a shard's tickets spread over bucket files by ticket id, so that each bucket can be
- * audited on its own. Lines are buffered per bucket and appended in blocks.
+ * The lines of a shard's tickets spread over bucket files by ticket id, so that each bucket can be
+ * parsed and audited on its own. Lines are buffered per bucket and appended in blocks.
  */
 export class EventBuckets {
   private readonly buffers: string[];

@@ -14,11 +14,7 @@ import { reportHtml } from '../lib/report/html';
 const root = join(import.meta.dirname, '..');
 const docs = join(root, 'docs');
 const lines = (await readFile(join(root, 'examples/export.jsonl'), 'utf8')).split('\n').filter(Boolean);
-const shard = new Shard(0, 1);
-shard.add(
-  lines,
-  lines.map((_, i) => i + 1),
-);
+const shard = Shard.ofLines(lines);
 const week = isoWeek('2026-W10', DEFAULT_POLICY.calendar.timeZone);
 const html = reportHtml(await weeklyReport(shard, DEFAULT_POLICY, week, { asOf: week.end }));
 await mkdir(docs, { recursive: true });

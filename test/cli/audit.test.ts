@@ -486,6 +486,41 @@ describe('an audit of any size: events spilled to buckets, output merged from so
     },
   );
 
+  it('refuses invalid lines spilled too, in line order, and audits the valid ones with --skip-invalid', async () => {
+    const bad = (i: number) => ({ id: `b${i}`, ticketId: `S-${i % 12}`, type: 'ticket.created', at: 'nope' });
+    const lines = [...silent, ...exampleLinesOf()].flatMap((l, i) => (i % 4 === 1 ? [l, bad(i)] : [l]));
+    const withBad = file('spill-bad.jsonl', lines);
+    const numbers = lines.flatMap((l, i) =>
+      typeof l === 'object' && (l as { at: string }).at === 'nope' ? [i + 1] : [],
+    );
+    for (const threads of ['1', '3']) {
+      const r = await cli(['audit', '--events', withBad, '--threads', threads], undefined, SPILL);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect([...r.stderr.matchAll(/line (\d+):/g)].map((m) => Number(m[1]))).toEqual(numbers.slice(0, 20));
+      expect(r.stderr).toContain(`... and ${numbers.length - 20} more`);
+    }
+    const args = ['audit', '--as-of', '2026-03-20T00:00:00Z', '--format', 'json', '--skip-invalid'];
+    const skipped = await cli([...args, '--events', withBad, '--threads', '3'], undefined, SPILL);
+    const clean = await cli([...args, '--events', events(), '--threads', '1']);
+    expect(JSON.parse(skipped.stdout)).toEqual({ ...JSON.parse(clean.stdout), rejected: numbers.length });
+  });
+
+  it('without --as-of, audits as of the latest valid event, though a later line is invalid and skipped', async () => {
+    // the latest line read is not an event: the as-of is read from the lines first, then checked
+    const late = '{"id":"late","ticketId":"S-1","type":"ticket.resolved","at":"2026-04-30T00:00:00Z","actor":7}';
+    const events = file('spill-late.jsonl', [...silent, ...exampleLinesOf(), late]);
+    const args = ['audit', '--events', events, '--format', 'json', '--skip-invalid'];
+    const memory = JSON.parse((await cli([...args, '--threads', '1'])).stdout);
+    const spilled = JSON.parse((await cli([...args, '--threads', '3'], undefined, SPILL)).stdout);
+    const latest = [...silent, ...exampleLinesOf()]
+      .map((l) => (typeof l === 'string' ? JSON.parse(l) : l).at as string)
+      .reduce((a, b) => (Date.parse(a) > Date.parse(b) ? a : b));
+    expect(memory.asOf).toBe(new Date(latest).toISOString());
+    expect(memory.rejected).toBe(1);
+    expect(spilled).toEqual(memory);
+  });
+
   it('an audit thread that runs out of its heap says so and what to do, exit status 2', async () => {
     const r = await cli(['audit', '--events', events(), '--threads', '2'], undefined, {
       ...SPILL,

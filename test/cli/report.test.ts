@@ -172,6 +172,28 @@ describe('escalation-auditor report', () => {
     }
   });
 
+  it('refuses an export with invalid lines, in memory and spilled: exit 2, nothing written, the lines named', async () => {
+    const lines = readFileSync(EXAMPLE, 'utf8').split('\n').filter(Boolean);
+    const bad = [...lines.slice(0, 40), 'not json', ...lines.slice(40), '{"id":"x","ticketId":"T-1","type":"nope"}'];
+    const events = join(mkdtempSync(join(tmpdir(), 'ea-report-')), 'bad.jsonl');
+    writeFileSync(events, `${bad.join('\n')}\n`);
+    const args = ['report', '--week', '2026-W10', '--events', events, '--format', 'json'];
+    const spill = { ESCALATION_AUDITOR_IN_MEMORY_BYTES: '0', ESCALATION_AUDITOR_BUCKET_BYTES: '2000' };
+    for (const env of [{}, spill]) {
+      const r = await cli(args, env);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(
+        /2 invalid lines; no report was made\.\n {2}line 41: not valid JSON.*\n {2}line \d+: type/,
+      );
+      const skipped = await cli([...args, '--skip-invalid'], env);
+      expect(skipped.code).toBe(0);
+      expect(JSON.parse(skipped.stdout)).toEqual(
+        JSON.parse((await cli(['report', '--week', '2026-W10', '--events', EXAMPLE, '--format', 'json'])).stdout),
+      );
+    }
+  });
+
   it('refuses a week that is not an ISO week', async () => {
     const r = await cli(['report', '--week', '2026-10', '--events', EXAMPLE]);
     expect(r.code).toBe(2);

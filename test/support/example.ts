@@ -7,11 +7,5 @@ export const EXAMPLE = join(import.meta.dirname, '../../examples/export.jsonl');
 export const exampleLines = (): string[] => readFileSync(EXAMPLE, 'utf8').split('\n').filter(Boolean);
 
 export function exampleShard(): Shard {
-  const lines = exampleLines();
-  const shard = new Shard(0, 1);
-  shard.add(
-    lines,
-    lines.map((_, i) => i + 1),
-  );
-  return shard;
+  return Shard.ofLines(exampleLines());
 }
