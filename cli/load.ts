@@ -58,12 +58,16 @@ export async function withAudit<T>(
   use: (audited: Audited) => Promise<T>,
 ): Promise<T> {
   return withTempDir(async (dir) => {
-    const shards = openShards(opts.threads, { dir, buckets: bucketsFor(source.size, opts.threads) });
+    const buckets = bucketsFor(source.size, opts.threads);
+    const shards = openShards(opts.threads, { dir, buckets });
+    let audited: Audited;
     try {
-      return await use(await run(source, shards, opts));
+      audited = await run(source, shards, opts, buckets > 0);
     } finally {
+      // the threads end with the audit, so their heaps are not held while the output is written
       await Promise.all(shards.map((s) => s.close()));
     }
+    return use(audited);
   });
 }
 
@@ -71,42 +75,38 @@ export async function withAudit<T>(
 type Into = Pick<ShardHandle, 'add' | 'drained'>;
 
 /**
- * Reads a source's lines into shards by ticket id (read from the raw line: cli/route.ts), a batch
- * at a time and never more than a few batches ahead of them, so the file is never queued whole in
- * memory. Resolves to the latest `at` read when `latest` is asked for (epoch ms; not checked yet:
- * a line is validated where it is audited).
+ * Reads a source's lines into shards, a batch at a time and never more than a few batches ahead
+ * of them, so the file is never queued whole in memory. `byTicket`: each line to the shard of its
+ * top-level ticket id, read from the raw line (cli/route.ts), for shards that keep their events in
+ * memory; otherwise batches in turn, each shard filing the lines under their tickets' buckets.
  */
 export async function readInto(
   source: Source,
   shards: readonly Into[],
-  { progress, latest = false }: { progress?: Progress; latest?: boolean } = {},
-): Promise<number> {
+  { progress, byTicket }: { progress?: Progress; byTicket: boolean },
+): Promise<void> {
   const n = shards.length;
-  const batches = shards.map(() => ({ texts: [] as string[], lines: [] as number[], hashes: [] as number[] }));
+  const batches = shards.map(() => ({ texts: [] as string[], lines: [] as number[] }));
   const flush = (i: number) => {
     (shards[i] as Into).add(batches[i] as Lines);
-    batches[i] = { texts: [], lines: [], hashes: [] };
+    batches[i] = { texts: [], lines: [] };
   };
+  let next = 0;
   let read = 0;
-  let latestAt = Number.NEGATIVE_INFINITY;
   const started = Date.now();
   await eachLine(
     source,
     (text, line) => {
       read = line;
       if (text.trim() === '') return;
-      const keys = routeKeys(text);
-      const hash = hashOf(keys.ticketId);
-      if (latest && keys.at !== undefined) {
-        const at = Date.parse(keys.at);
-        if (at > latestAt) latestAt = at;
-      }
-      const i = shardOf(hash, n);
-      const batch = batches[i] as { texts: string[]; lines: number[]; hashes: number[] };
+      const i = byTicket ? shardOf(hashOf(routeKeys(text).ticketId), n) : next;
+      const batch = batches[i] as { texts: string[]; lines: number[] };
       batch.texts.push(text);
       batch.lines.push(line);
-      batch.hashes.push(hash);
-      if (batch.texts.length >= BATCH) flush(i);
+      if (batch.texts.length >= BATCH) {
+        flush(i);
+        next = (next + 1) % n;
+      }
     },
     async (bytes) => {
       progress?.update(() => {
@@ -118,14 +118,19 @@ export async function readInto(
     },
   );
   for (let i = 0; i < n; i++) flush(i);
-  return latestAt;
 }
 
-async function run(source: Source, shards: ShardHandle[], opts: AuditSourceOptions): Promise<Audited> {
-  const read = await readInto(source, shards, { progress: opts.progress, latest: opts.asOf === undefined });
-  // the as-of: as given, or the latest event's time. That is read from the raw lines first; should
-  // the latest line prove not to be a valid event (skipped with --skip-invalid), the audit is made
-  // again as of the latest that is
+async function run(
+  source: Source,
+  shards: ShardHandle[],
+  opts: AuditSourceOptions,
+  spilled: boolean,
+): Promise<Audited> {
+  await readInto(source, shards, { progress: opts.progress, byTicket: !spilled });
+  // the as-of: as given, or the latest event's time. Spilled, that is read from the raw lines
+  // first; should the latest line prove not to be a valid event (skipped with --skip-invalid),
+  // the audit is made again as of the latest that is
+  const read = Math.max(...(await Promise.all(shards.map((s) => s.flush()))));
   const now = Date.now();
   const asOfOf = (latest: number) => opts.asOf ?? (Number.isFinite(latest) ? latest : now);
   let asOf = asOfOf(read);

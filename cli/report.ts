@@ -119,6 +119,7 @@ async function readExport(events: string, dir: string): Promise<Shard> {
     );
   });
   const shard = new Shard(0, 1, { dir, buckets: bucketsFor(source.size, 1) });
-  await readInto(source, [{ add: (batch) => shard.add(batch), drained: async () => {} }]);
+  await readInto(source, [{ add: (batch) => shard.add(batch), drained: async () => {} }], { byTicket: false });
+  shard.flush();
   return shard;
 }

@@ -11,7 +11,8 @@ port.on('message', (msg: Request) => {
   if (msg.kind === 'add') {
     shard.add(msg.batch);
     port.postMessage({ kind: 'ack' } satisfies Reply);
-  } else {
+  } else if (msg.kind === 'flush') port.postMessage({ kind: 'reply', value: shard.flush() } satisfies Reply);
+  else {
     const result = shard.audit(msg.job, (done) => {
       if (done % 5000 === 0) port.postMessage({ kind: 'progress', done });
     });

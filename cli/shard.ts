@@ -1,9 +1,10 @@
 /**
- * A shard of a batch audit: the tickets whose ids hash to it. Lines are routed to shards by the
- * ticket id read from the raw line (cli/route.ts), so every shard parses, validates and audits its
- * own tickets on its own thread; the engine itself is the same single-ticket function everywhere.
- * A large input is kept as raw lines in bucket files by ticket and parsed bucket by bucket as it
- * is audited: each line is parsed once, and what is spilled is the line as it was read.
+ * A shard of a batch audit: the tickets whose ids hash to it, parsed, validated and audited on its
+ * own thread with the same single-ticket engine as everywhere. A line's ticket id is read from the
+ * raw line (cli/route.ts). In memory, the main thread routes each line to its shard, which parses
+ * it at once. Spilled (a large input), any shard's thread takes any batch of lines and files each,
+ * as read, under its ticket's bucket; the shard that owns a bucket then parses and audits it as a
+ * whole: every line is parsed once, and the routing is spread over the threads.
  */
 
 import type { ReportTicket, TicketSource } from '../lib/app/weekly';
@@ -14,6 +15,7 @@ import { parseLine, type TicketEvent } from '../lib/events/parse';
 import type { Policy } from '../lib/policy/schema';
 import type { Format } from './options';
 import { AuditOutput, type Widths } from './render';
+import { routeKeys } from './route';
 import { type Chunk, EventBuckets } from './spill';
 
 export interface Invalid {
@@ -92,19 +94,23 @@ export interface ShardAudit {
   readonly parsed: Parsed;
 }
 
-/** A batch of routed lines: their text, line numbers and ticket id hashes. */
+/** A batch of lines: their text and line numbers. */
 export interface Lines {
   readonly texts: readonly string[];
   readonly lines: readonly number[];
-  readonly hashes: readonly number[];
 }
 
 export class Shard implements TicketSource {
   /** In memory: the events, parsed as they are added. */
   private readonly log = new EventLog();
   private readonly tally = new Tally();
-  /** Spilled: the raw lines, each prefixed with its line number, parsed a bucket at a time. */
+  /**
+   * Spilled: the raw lines, each prefixed with its line number, filed by ticket (this shard's
+   * thread takes any line) and parsed a bucket at a time by the shard that owns it.
+   */
   private readonly buckets: EventBuckets | undefined;
+  /** Spilled: the latest `at` read from the lines taken (not yet checked). */
+  private latestRead = Number.NEGATIVE_INFINITY;
   private lastPass: Parsed = { latest: Number.NEGATIVE_INFINITY, rejected: 0, invalid: [] };
 
   constructor(
@@ -112,28 +118,49 @@ export class Shard implements TicketSource {
     private readonly shards: number,
     private readonly opts: ShardOptions = { dir: '', buckets: 0 },
   ) {
-    if (opts.buckets > 0) this.buckets = new EventBuckets(opts.dir, index, opts.buckets);
+    if (opts.buckets > 0) this.buckets = new EventBuckets(opts.dir, index, shards, opts.buckets);
   }
 
   /** A shard in memory of these lines, numbered from 1. */
   static ofLines(texts: readonly string[]): Shard {
     const shard = new Shard(0, 1);
-    shard.add({ texts, lines: texts.map((_, i) => i + 1), hashes: texts.map(() => 0) });
+    shard.add({ texts, lines: texts.map((_, i) => i + 1) });
     return shard;
   }
 
-  add({ texts, lines, hashes }: Lines): void {
+  /**
+   * Takes lines: in memory, this shard's own, parsed now; spilled, any lines, filed under their
+   * ticket's bucket (of whichever shard) and parsed when that bucket is audited.
+   */
+  add({ texts, lines }: Lines): void {
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i] as string;
       const line = lines[i] as number;
       if (this.buckets) {
-        this.buckets.add(bucketOf(hashes[i] as number, this.shards, this.buckets.count), `${line}\t${text}`);
+        const keys = routeKeys(text);
+        const hash = hashOf(keys.ticketId);
+        const at = keys.at === undefined ? Number.NaN : Date.parse(keys.at);
+        if (at > this.latestRead) this.latestRead = at;
+        this.buckets.add(
+          shardOf(hash, this.shards),
+          bucketOf(hash, this.shards, this.buckets.count),
+          `${line}\t${text}`,
+        );
         continue;
       }
       const r = parseLine(text);
       if (r.ok) this.log.add(r.event);
       else this.tally.refuse(line, r.error);
     }
+  }
+
+  /**
+   * Ends the reading: what is buffered is written out (every shard's, before any is audited). The
+   * latest `at` read: in memory, of the valid events; spilled, of the lines taken, not yet checked.
+   */
+  flush(): number {
+    this.buckets?.flush();
+    return this.buckets ? this.latestRead : this.log.latest;
   }
 
   /** What the latest pass over the shard's events found (in memory: what adding them found). */
@@ -151,7 +178,7 @@ export class Shard implements TicketSource {
     let latest = Number.NEGATIVE_INFINITY;
     for (let b = 0; b < this.buckets.count; b++) {
       const log = new EventLog();
-      for (const entry of this.buckets.lines(b)) {
+      for (const entry of this.buckets.lines(this.index, b)) {
         if (!entry) continue;
         const tab = entry.indexOf('\t');
         const r = parseLine(entry.slice(tab + 1));

@@ -6,7 +6,7 @@ import { type Format, UsageError } from './options';
 import { type AuditJob, type Lines, Shard, type ShardAudit, type ShardOptions } from './shard';
 import { LIMITS } from './spill';
 
-export type Request = { kind: 'add'; batch: Lines } | { kind: 'audit'; job: AuditJob };
+export type Request = { kind: 'add'; batch: Lines } | { kind: 'flush' } | { kind: 'audit'; job: AuditJob };
 
 export type Reply = { kind: 'ack' } | { kind: 'progress'; done: number } | { kind: 'reply'; value: unknown };
 
@@ -14,6 +14,8 @@ export interface ShardHandle {
   add(batch: Lines): void;
   /** Resolves once the shard has at most `batches` batches of lines still to take. */
   drained(batches: number): Promise<void>;
+  /** Once every line is added: writes out what is buffered, and gives the latest `at` read (`Shard.flush`). */
+  flush(): Promise<number>;
   audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit>;
   close(): Promise<void>;
 }
@@ -27,6 +29,9 @@ class InlineShard implements ShardHandle {
     this.shard.add(batch);
   }
   async drained(): Promise<void> {}
+  async flush(): Promise<number> {
+    return this.shard.flush();
+  }
   async audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
     return this.shard.audit(job, onProgress);
   }
@@ -87,6 +92,9 @@ class WorkerShard implements ShardHandle {
     while (this.queued > batches && !this.failure) await new Promise<void>((resolve) => (this.onAck = resolve));
     this.onAck = undefined;
     if (this.failure) throw this.failure;
+  }
+  flush(): Promise<number> {
+    return this.request({ kind: 'flush' });
   }
   audit(job: AuditJob, onProgress: (done: number) => void): Promise<ShardAudit> {
     this.onProgress = onProgress;

@@ -129,7 +129,7 @@ export function spilledLists(dir: string): Lists {
 function* readFileChunk(file: string): Generator<Keyed> {
   const fd = openSync(file, 'r');
   try {
-    const block = Buffer.alloc(1 << 20);
+    const block = Buffer.alloc(1 << 18);
     const decoder = new StringDecoder('utf8');
     let rest = '';
     for (let n = readSync(fd, block); n > 0; n = readSync(fd, block)) {
@@ -189,35 +189,43 @@ export function* mergeChunks(chunks: readonly Chunk[]): Generator<Keyed> {
 }
 
 /**
- * The lines of a shard's tickets spread over bucket files by ticket id, so that each bucket can be
- * parsed and audited on its own. Lines are buffered per bucket and appended in blocks.
+ * The lines of a spilled audit in bucket files by ticket: `count` buckets for each of `shards`
+ * shards. Each shard's thread files the lines it is given under their ticket's bucket, in files of
+ * its own (`events-<bucket>-<writer>`), so any thread can take any line; the shard that owns a
+ * bucket reads it from every writer's file (once all have flushed) and audits it on its own. Lines
+ * are buffered per bucket and appended in blocks.
  */
 export class EventBuckets {
   private readonly buffers: string[];
-  private readonly files: string[];
 
   constructor(
-    dir: string,
-    shard: number,
+    private readonly dir: string,
+    private readonly writer: number,
+    private readonly shards: number,
     readonly count: number,
   ) {
     mkdirSync(dir, { recursive: true });
-    this.buffers = Array.from({ length: count }, () => '');
-    this.files = Array.from({ length: count }, (_, i) => join(dir, `events-${shard}-${i}.jsonl`));
-    for (const file of this.files) closeSync(openSync(file, 'w'));
+    this.buffers = Array.from({ length: shards * count }, () => '');
+    for (let b = 0; b < this.buffers.length; b++) closeSync(openSync(this.file(b, writer), 'w'));
   }
 
-  add(bucket: number, line: string): void {
-    const text = `${this.buffers[bucket]}${line}\n`;
-    if (text.length < 1 << 18) this.buffers[bucket] = text;
+  private file(bucket: number, writer: number): string {
+    return join(this.dir, `events-${bucket}-${writer}.jsonl`);
+  }
+
+  /** Files a line under bucket `bucket` of shard `shard`. */
+  add(shard: number, bucket: number, line: string): void {
+    const b = shard * this.count + bucket;
+    const text = `${this.buffers[b]}${line}\n`;
+    if (text.length < 1 << 18) this.buffers[b] = text;
     else {
-      this.append(bucket, text);
-      this.buffers[bucket] = '';
+      this.append(b, text);
+      this.buffers[b] = '';
     }
   }
 
-  private append(bucket: number, text: string): void {
-    const fd = openSync(this.files[bucket] as string, 'a');
+  private append(b: number, text: string): void {
+    const fd = openSync(this.file(b, this.writer), 'a');
     try {
       writeSync(fd, text);
     } finally {
@@ -225,12 +233,17 @@ export class EventBuckets {
     }
   }
 
-  /** The lines of one bucket (after flushing what is buffered for it). */
-  lines(bucket: number): string[] {
-    if (this.buffers[bucket]) {
-      this.append(bucket, this.buffers[bucket] as string);
-      this.buffers[bucket] = '';
+  /** Writes out what is buffered: every writer flushes before any bucket is read. */
+  flush(): void {
+    for (let b = 0; b < this.buffers.length; b++) {
+      if (this.buffers[b]) this.append(b, this.buffers[b] as string);
+      this.buffers[b] = '';
     }
-    return readFileSync(this.files[bucket] as string, 'utf8').split('\n');
+  }
+
+  /** The lines of bucket `bucket` of shard `shard`, from every writer's file. */
+  *lines(shard: number, bucket: number): Generator<string> {
+    const b = shard * this.count + bucket;
+    for (let w = 0; w < this.shards; w++) yield* readFileSync(this.file(b, w), 'utf8').split('\n');
   }
 }
