@@ -99,7 +99,7 @@ export async function readInto(
     (text, line) => {
       read = line;
       if (text.trim() === '') return;
-      const i = byTicket ? shardOf(hashOf(routeKeys(text).ticketId), n) : next;
+      const i = byTicket && n > 1 ? shardOf(hashOf(routeKeys(text).ticketId), n) : next;
       const batch = batches[i] as { texts: string[]; lines: number[] };
       batch.texts.push(text);
       batch.lines.push(line);
