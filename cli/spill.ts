@@ -76,7 +76,7 @@ export class SortedSpill {
     try {
       let text = '';
       for (const r of this.buffer) {
-        text += `${JSON.stringify(r)}\n`;
+        text += recordText(r);
         if (text.length > 1 << 20) {
           writeSync(fd, text);
           text = '';
@@ -125,24 +125,43 @@ export function spilledLists(dir: string): Lists {
   };
 }
 
+/**
+ * A record as a chunk file holds it: a header line (due time, rule, the text's length, the ticket
+ * id as JSON) and then the text as it is, so neither is escaped again nor parsed back.
+ */
+const recordText = ([dueAt, ticketId, rule, text]: Keyed): string =>
+  `${dueAt}\t${rule}\t${text.length}\t${JSON.stringify(ticketId)}\n${text}`;
+
 /** The records of a chunk file, read in blocks (synchronously: the merge is one tight loop). */
 function* readFileChunk(file: string): Generator<Keyed> {
   const fd = openSync(file, 'r');
   try {
     const block = Buffer.alloc(1 << 18);
     const decoder = new StringDecoder('utf8');
-    let rest = '';
-    for (let n = readSync(fd, block); n > 0; n = readSync(fd, block)) {
-      const text = rest + decoder.write(block.subarray(0, n));
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        yield JSON.parse(text.slice(start, nl)) as Keyed;
-        start = nl + 1;
+    let text = '';
+    for (let n = readSync(fd, block); ; n = readSync(fd, block)) {
+      text += n > 0 ? decoder.write(block.subarray(0, n)) : decoder.end();
+      let at = 0;
+      for (;;) {
+        const t1 = text.indexOf('\t', at);
+        const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
+        const t3 = t2 < 0 ? -1 : text.indexOf('\t', t2 + 1);
+        const nl = t3 < 0 ? -1 : text.indexOf('\n', t3 + 1);
+        const end = nl + 1 + Number(text.slice(t2 + 1, t3));
+        if (nl < 0 || end > text.length) break;
+        const id = text.slice(t3 + 1, nl);
+        yield [
+          Number(text.slice(at, t1)),
+          id.includes('\\') ? (JSON.parse(id) as string) : id.slice(1, -1),
+          Number(text.slice(t1 + 1, t2)),
+          text.slice(nl + 1, end),
+        ];
+        at = end;
       }
-      rest = text.slice(start);
+      text = text.slice(at);
+      if (n <= 0) break;
     }
-    rest += decoder.end();
-    if (rest) yield JSON.parse(rest) as Keyed;
+    if (text) throw new Error(`${file}: a record is cut short`);
   } finally {
     closeSync(fd);
   }
