@@ -59,7 +59,7 @@ export async function withAudit<T>(
 ): Promise<T> {
   return withTempDir(async (dir) => {
     const buckets = bucketsFor(source.size, opts.threads);
-    const shards = openShards(opts.threads, { dir, buckets });
+    const shards = openShards(opts.threads, { dir, buckets, readsLatest: opts.asOf === undefined });
     let audited: Audited;
     try {
       audited = await run(source, shards, opts, buckets > 0);

@@ -16,7 +16,8 @@ import { openSource } from './lines';
 import { bucketsFor, readInto } from './load';
 import { openLocalStore } from './local';
 import { type ReportFormat, UsageError } from './options';
-import { Shard } from './shard';
+import type { Shard } from './shard';
+import { InlineShard } from './shards';
 import { spilledLists, withTempDir } from './spill';
 
 const EXTENSION: Record<ReportFormat, string> = { html: 'html', json: 'json', csv: 'csv', markdown: 'md' };
@@ -118,8 +119,8 @@ async function readExport(events: string, dir: string): Promise<Shard> {
       `cannot read the events file ${events}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
     );
   });
-  const shard = new Shard(0, 1, { dir, buckets: bucketsFor(source.size, 1) });
-  await readInto(source, [{ add: (batch) => shard.add(batch), drained: async () => {} }], { byTicket: false });
-  shard.flush();
-  return shard;
+  const inline = new InlineShard({ dir, buckets: bucketsFor(source.size, 1) });
+  await readInto(source, [inline], { byTicket: false });
+  await inline.flush();
+  return inline.shard;
 }

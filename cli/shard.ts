@@ -76,6 +76,8 @@ export interface ShardOptions {
   readonly dir: string;
   /** Event buckets on disk; 0 keeps the shard's events in memory (small inputs). */
   readonly buckets: number;
+  /** Spilled: whether the latest `at` of the lines is wanted (the audit has no as-of given). */
+  readonly readsLatest?: boolean;
 }
 
 /** What an audit of a shard takes: the same for every shard, on this thread or another. */
@@ -109,7 +111,7 @@ export class Shard implements TicketSource {
    * thread takes any line) and parsed a bucket at a time by the shard that owns it.
    */
   private readonly buckets: EventBuckets | undefined;
-  /** Spilled: the latest `at` read from the lines taken (not yet checked). */
+  /** Spilled: the latest `at` read from the lines taken, when wanted (not yet checked). */
   private latestRead = Number.NEGATIVE_INFINITY;
   private lastPass: Parsed = { latest: Number.NEGATIVE_INFINITY, rejected: 0, invalid: [] };
 
@@ -139,8 +141,10 @@ export class Shard implements TicketSource {
       if (this.buckets) {
         const keys = routeKeys(text);
         const hash = hashOf(keys.ticketId);
-        const at = keys.at === undefined ? Number.NaN : Date.parse(keys.at);
-        if (at > this.latestRead) this.latestRead = at;
+        if (this.opts.readsLatest && keys.at !== undefined) {
+          const at = Date.parse(keys.at);
+          if (at > this.latestRead) this.latestRead = at;
+        }
         this.buckets.add(
           shardOf(hash, this.shards),
           bucketOf(hash, this.shards, this.buckets.count),
@@ -156,7 +160,8 @@ export class Shard implements TicketSource {
 
   /**
    * Ends the reading: what is buffered is written out (every shard's, before any is audited). The
-   * latest `at` read: in memory, of the valid events; spilled, of the lines taken, not yet checked.
+   * latest `at` read: in memory, of the valid events; spilled, of the lines taken, not yet checked
+   * (when `readsLatest`).
    */
   flush(): number {
     this.buckets?.flush();

@@ -20,8 +20,9 @@ export interface ShardHandle {
   close(): Promise<void>;
 }
 
-class InlineShard implements ShardHandle {
-  private readonly shard: Shard;
+/** A shard on this thread. */
+export class InlineShard implements ShardHandle {
+  readonly shard: Shard;
   constructor(opts: ShardOptions) {
     this.shard = new Shard(0, 1, opts);
   }

@@ -147,8 +147,9 @@ function* readFileChunk(file: string): Generator<Keyed> {
         const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
         const t3 = t2 < 0 ? -1 : text.indexOf('\t', t2 + 1);
         const nl = t3 < 0 ? -1 : text.indexOf('\n', t3 + 1);
+        if (nl < 0) break;
         const end = nl + 1 + Number(text.slice(t2 + 1, t3));
-        if (nl < 0 || end > text.length) break;
+        if (end > text.length) break;
         const id = text.slice(t3 + 1, nl);
         yield [
           Number(text.slice(at, t1)),
